@@ -1,0 +1,96 @@
+// What a stage declares about itself: its kind, ports and parameters.
+// The engine validates flows against these declarations before anything
+// runs, and `flowrun describe KIND` prints them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowrun {
+
+using json = nlohmann::json;
+
+enum class ParamType {
+  Bool,
+  Int,        // 64-bit signed
+  Float,      // double; integers in a flow are accepted
+  String,
+  Path,       // a file or folder; relative paths are resolved against the
+              // flow file's folder, and the *content* enters the cache key
+  IntList,
+  FloatList,
+  StringList,
+};
+
+const char* to_string(ParamType t);
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::String;
+  std::string doc;
+  // Default value; a null json means the param is required in the flow.
+  // String and Path defaults may use ${site.KEY} and ${flowrun.share}.
+  json default_value;
+  std::optional<double> min;         // inclusive, for numbers (and list items)
+  std::optional<double> max;         // inclusive
+  std::vector<std::string> choices;  // for strings: the allowed values
+  // Empty-string Path defaults mean "not given"; the stage decides.
+};
+
+struct PortSpec {
+  std::string name;
+  // Artifact type, e.g. "dataset", "model", "qmodel", "verilog",
+  // "netlist", "liberty", "testbench", "lut", "report". An input may accept
+  // several types separated by '|' ("verilog|netlist") or "any".
+  std::string type;
+  std::string doc;
+  // Outputs: the file or folder name under the stage's out/ directory
+  // (e.g. "model.json"; a name ending in '/' is a folder).
+  // Inputs: unused.
+  std::string file;
+  bool optional = false;  // inputs only
+  bool many = false;      // inputs only: gathers any number of artifacts,
+                          // e.g. every instance of a swept stage
+};
+
+struct StageSpec {
+  std::string kind;     // "family.name", e.g. "trainer.logistic"
+  std::string version;  // the stage's own version; part of the cache key
+  std::string summary;  // one line
+  std::string doc;      // longer help text (plain text, may span lines)
+  std::vector<PortSpec> inputs;
+  std::vector<PortSpec> outputs;
+  std::vector<ParamSpec> params;
+
+  const PortSpec* input(const std::string& name) const {
+    for (const auto& p : inputs) if (p.name == name) return &p;
+    return nullptr;
+  }
+  const PortSpec* output(const std::string& name) const {
+    for (const auto& p : outputs) if (p.name == name) return &p;
+    return nullptr;
+  }
+  const ParamSpec* param(const std::string& name) const {
+    for (const auto& p : params) if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+
+inline const char* to_string(ParamType t) {
+  switch (t) {
+    case ParamType::Bool: return "bool";
+    case ParamType::Int: return "int";
+    case ParamType::Float: return "float";
+    case ParamType::String: return "string";
+    case ParamType::Path: return "path";
+    case ParamType::IntList: return "int_list";
+    case ParamType::FloatList: return "float_list";
+    case ParamType::StringList: return "string_list";
+  }
+  return "?";
+}
+
+}  // namespace flowrun
