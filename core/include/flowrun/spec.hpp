@@ -64,6 +64,9 @@ struct StageSpec {
   std::vector<PortSpec> inputs;
   std::vector<PortSpec> outputs;
   std::vector<ParamSpec> params;
+  // Metrics shown in the summary table at the end of a run (all metrics
+  // are in report.json either way); empty: the first few by name.
+  std::vector<std::string> key_metrics;
 
   const PortSpec* input(const std::string& name) const {
     for (const auto& p : inputs) if (p.name == name) return &p;
