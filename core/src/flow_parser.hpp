@@ -19,11 +19,15 @@ struct FlowOptions {
   std::vector<std::string> overrides;
 };
 
-// First pass: the plugin libraries a flow names under `plugins:`, resolved
-// against the flow file's folder. Problems (unreadable file, YAML syntax)
-// are appended to diags.
+// First pass: the plugin libraries a flow names under `plugins:` (${...}
+// substituted, resolved against the flow file's folder, each checked to
+// exist). Only problems that stop plugins being found are appended to
+// diags (unreadable file, YAML syntax, a bad `plugins` entry); load_flow
+// reports the rest, and reports an unreadable file or YAML syntax error
+// again, so stop after this pass when it found problems.
 std::vector<fs::path> flow_plugin_paths(const fs::path& file,
-                                        std::vector<Diagnostic>& diags);
+                                        std::vector<Diagnostic>& diags,
+                                        const FlowOptions& options = {});
 
 // Second pass: parse, substitute, expand sweeps and validate everything
 // against the registry. All problems are appended to diags (the Flow is
