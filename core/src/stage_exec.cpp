@@ -1,0 +1,168 @@
+#include "stage_exec.hpp"
+
+#include "hashing.hpp"
+#include "run_context.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+
+namespace flowrun {
+
+const char* to_string(StageStatus s) {
+  switch (s) {
+    case StageStatus::Pending: return "pending";
+    case StageStatus::Running: return "running";
+    case StageStatus::Ok: return "ok";
+    case StageStatus::Cached: return "cached";
+    case StageStatus::Failed: return "failed";
+    case StageStatus::Skipped: return "skipped";
+  }
+  return "?";
+}
+
+void write_file_atomic(const fs::path& file, const std::string& text) {
+  fs::path tmp = file;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error(tmp.string() + ": cannot write");
+  }
+  fs::rename(tmp, file);
+}
+
+void discard_outputs(const fs::path& stage_dir) {
+  std::error_code ec;
+  fs::remove_all(stage_dir / "out", ec);
+  for (const auto& e : fs::directory_iterator(stage_dir, ec))
+    if (e.path().filename().string().rfind(".out.tmp", 0) == 0) fs::remove_all(e.path(), ec);
+}
+
+json read_manifest(const fs::path& stage_dir) {
+  std::ifstream in(stage_dir / "manifest.json");
+  if (!in) return nullptr;
+  return json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+StageOutcome outcome_from_manifest(const json& m) {
+  StageOutcome o;
+  if (!m.is_object()) {
+    o.error = "the stage wrote no manifest";
+    return o;
+  }
+  const std::string status = m.value("status", "failed");
+  o.status = status == "ok" ? StageStatus::Ok : StageStatus::Failed;
+  o.seconds = m.value("seconds", 0.0);
+  o.metrics = m.value("metrics", json::object());
+  o.outputs = m.value("outputs", json::object());
+  o.error = m.value("error", "");
+  return o;
+}
+
+void write_manifest(const StageJob& job, const StageOutcome& outcome) {
+  const StageInstance& inst = *job.instance;
+  json inputs = json::object();
+  for (const auto& [port, refs] : job.inputs) {
+    json list = json::array();
+    for (const auto& r : refs)
+      list.push_back({{"source", r.source}, {"path", r.path.string()}, {"sha256", r.sha256}});
+    inputs[port] = list;
+  }
+  json m = {
+      {"stage", inst.name},
+      {"kind", inst.kind},
+      {"version", inst.stage->spec().version},
+      {"params", inst.params},
+      {"matrix", inst.matrix},
+      {"inputs", inputs},
+      {"outputs", outcome.outputs},
+      {"cache_key", job.cache_key},
+      {"key_material", job.key_material},
+      {"status", outcome.status == StageStatus::Ok ? "ok" : "failed"},
+      {"seconds", outcome.seconds},
+      {"metrics", outcome.metrics},
+      {"log", "log.txt"},
+  };
+  if (!outcome.error.empty()) m["error"] = outcome.error;
+  write_file_atomic(job.stage_dir() / "manifest.json", m.dump(2) + "\n");
+}
+
+namespace {
+
+std::shared_ptr<spdlog::logger> open_stage_log(const fs::path& file) {
+  static std::atomic<unsigned> counter{0};
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), /*truncate=*/true);
+  auto logger = std::make_shared<spdlog::logger>("stage" + std::to_string(counter++), sink);
+  logger->set_pattern("[%H:%M:%S.%e] %^%l%$: %v");
+  logger->set_level(spdlog::level::debug);
+  logger->flush_on(spdlog::level::debug);
+  return logger;
+}
+
+}  // namespace
+
+StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const ProgressSink& sink,
+                           const std::atomic<bool>& cancel) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const StageInstance& inst = *job.instance;
+  const fs::path dir = job.stage_dir();
+  fs::create_directories(dir);
+  // Whatever an earlier run left is not trusted from here on.
+  fs::remove(dir / "manifest.json");
+  discard_outputs(dir);
+  const fs::path tmp = dir / (".out.tmp." + std::to_string(::getpid()));
+  const fs::path work = dir / "work";
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  fs::create_directories(tmp);
+  fs::create_directories(work);
+
+  auto logger = open_stage_log(dir / "log.txt");
+  logger->info("stage {} ({} {})", inst.name, inst.kind, inst.stage->spec().version);
+  logger->info("params {}", inst.params.dump());
+  for (const auto& [port, refs] : job.inputs)
+    for (const auto& r : refs) logger->info("input {} <- {}", port, r.path.string());
+
+  StageOutcome outcome;
+  RunContext ctx(job, site, tmp, work, logger, sink, cancel);
+  try {
+    inst.stage->run(ctx);
+    if (cancel.load()) throw StageError("cancelled");
+    for (const auto& port : inst.stage->spec().outputs) {
+      const fs::path p = tmp / port.file;
+      const bool want_dir = port.file.back() == '/';
+      if (!fs::exists(p) || fs::is_directory(p) != want_dir)
+        throw StageError("the stage finished without writing its output '" + port.name + "' (" +
+                         port.file + ")");
+    }
+    // Rename into place only now: out/ exists only for a finished stage.
+    fs::rename(tmp, dir / "out");
+    for (const auto& port : inst.stage->spec().outputs) {
+      const fs::path p = dir / "out" / port.file;
+      outcome.outputs[port.name] = {
+          {"path", (fs::path(inst.dir) / "out" / port.file).generic_string()},
+          {"sha256", sha256_path(p)}};
+    }
+    outcome.status = StageStatus::Ok;
+  } catch (const std::exception& e) {
+    outcome.status = StageStatus::Failed;
+    outcome.error = e.what();
+    logger->error("stage failed: {}", e.what());
+    discard_outputs(dir);
+  }
+  outcome.metrics = ctx.metrics();
+  outcome.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  logger->info("{} in {:.3f} s", to_string(outcome.status), outcome.seconds);
+  logger->flush();
+  write_manifest(job, outcome);
+  return outcome;
+}
+
+}  // namespace flowrun

@@ -1,0 +1,33 @@
+// Running one stage in this process: a fresh temporary output folder, the
+// stage's run(), a check that every declared output exists, then an atomic
+// rename into <stage>/out and the manifest. A stage that throws or is
+// killed never leaves an out/ folder or an "ok" manifest behind.
+#pragma once
+
+#include "site_config.hpp"
+#include "stage_job.hpp"
+
+#include <atomic>
+#include <functional>
+
+namespace flowrun {
+
+struct ProgressSink {
+  std::function<void(double fraction, std::string_view status)> progress;
+};
+
+StageOutcome execute_stage(const StageJob& job, const SiteConfig& site,
+                           const ProgressSink& sink, const std::atomic<bool>& cancel);
+
+// Manifest I/O (<stage>/manifest.json), always written atomically.
+void write_manifest(const StageJob& job, const StageOutcome& outcome);
+json read_manifest(const fs::path& stage_dir);  // null when absent or unreadable
+StageOutcome outcome_from_manifest(const json& manifest);
+
+// Removes outputs and temporaries of a stage that did not succeed.
+void discard_outputs(const fs::path& stage_dir);
+
+// Writes text to a file through a temporary file and a rename.
+void write_file_atomic(const fs::path& file, const std::string& text);
+
+}  // namespace flowrun
