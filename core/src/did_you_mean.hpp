@@ -7,11 +7,13 @@
 
 namespace flowrun {
 
-// Levenshtein distance (insert, delete, substitute; each costs 1).
+// Edit distance: insert, delete, substitute or swap two neighbouring
+// characters, each costing 1 (optimal string alignment).
 size_t edit_distance(const std::string& a, const std::string& b);
 
 // The candidate closest to `word` when it is close enough to be a likely
-// typo (distance <= max(1, len/3), or `word` differs only in case), else "".
+// typo (distance <= max(1, len/3) and shorter than `word`, or `word`
+// differs only in case), else "".
 std::string closest_name(const std::string& word, const std::vector<std::string>& candidates);
 
 // "; did you mean 'x'?" for the closest candidate, or "" when none is close.
