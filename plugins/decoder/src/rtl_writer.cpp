@@ -112,17 +112,28 @@ class DecoderWriter {
   }
 
   void ports() {
-    os_ << "module " << d_.module_name << " (\n"
-        << "    input  wire                clk,\n"
-        << "    input  wire                rst_n,      // asynchronous, active low\n"
-        << "    input  wire                in_valid,   // in_frame holds a frame\n"
-        << "    output wire                in_ready,   // a frame is accepted when in_valid && in_ready\n"
-        << "    input  wire " << range(R_ * FB_) << "  in_frame,   // ROI r at [r*" << FB_ << " +: "
-        << FB_ << "], " << q_.feature.name() << "\n"
-        << "    output reg                 out_valid,  // logit/decision valid this cycle\n"
-        << "    output reg  signed " << range(AB_) << " logit,  // " << q_.accumulator.name() << "\n"
-        << "    output reg                 decision    // logit >= 0\n"
-        << ");\n\n";
+    // Column-aligned port list: direction, type, range, name, comment.
+    auto port = [&](const std::string& dir, const std::string& type, const std::string& rng,
+                    const std::string& name, bool last, const std::string& comment) {
+      std::string line = "    " + dir + " " + type;
+      line += std::string(line.size() < 23 ? 23 - line.size() : 1, ' ') + rng;
+      line += std::string(line.size() < 31 ? 31 - line.size() : 1, ' ') + name + (last ? "" : ",");
+      line += std::string(line.size() < 43 ? 43 - line.size() : 1, ' ') + "// " + comment;
+      os_ << line << "\n";
+    };
+    os_ << "module " << d_.module_name << " (\n";
+    port("input ", "wire", "", "clk", false, "rising edge");
+    port("input ", "wire", "", "rst_n", false, "asynchronous, active low: clears the history");
+    port("input ", "wire", "", "in_valid", false, "in_frame holds a frame");
+    port("output", "wire", "", "in_ready", false, "frame accepted when in_valid && in_ready");
+    port("input ", "wire", range(R_ * FB_), "in_frame", false,
+         "ROI r at [r*" + std::to_string(FB_) + " +: " + std::to_string(FB_) + "], " +
+             q_.feature.name());
+    port("output", "reg", "", "out_valid", false, "logit and decision valid this cycle");
+    port("output", "reg signed", range(AB_), "logit", false,
+         q_.accumulator.name() + " = float logit - threshold");
+    port("output", "reg", "", "decision", true, "logit >= 0");
+    os_ << ");\n\n";
   }
 
   void constants() {

@@ -21,8 +21,12 @@
 // before each sequence, compares logit and decision of every out_valid
 // cycle with the vectors, and prints one line
 //   FLOWRUN_RESULT {"status":"PASS|FAIL","vectors":N,"mismatches":M,
-//                   "float_agreement":F,"float_disagreements":D,"cycles":C}
-// before $finish. It samples and drives on the falling clock edge and uses
+//                   "float_agreement":F,"float_disagreements":D,"cycles":C,
+//                   "latency_cycles":L,"min_latency_cycles":l,
+//                   "frame_interval_cycles":I}
+// before $finish (latency: cycles from presenting a frame to its result,
+// largest and smallest seen; interval: fewest cycles between two frames
+// of one sequence, i.e. 1 / measured throughput). It samples and drives on the falling clock edge and uses
 // only the DUT's ports, so it runs unchanged on a gate-level netlist.
 #pragma once
 

@@ -137,6 +137,10 @@ TEST_P(GeneratedRtl, SimulationIsBitExactAndCanFail) {
   EXPECT_NEAR(ok.at("float_agreement").get<double>(),
               static_cast<double>(tb.expected_float_agreements) / tb.vector_count, 1e-6);
   EXPECT_TRUE(fs::exists(dir_ / "results" / "dump.vcd"));
+  // The timing the generator documents is the timing the RTL has.
+  EXPECT_EQ(ok.at("latency_cycles"), design_.latency_cycles) << log;
+  EXPECT_EQ(ok.at("min_latency_cycles"), design_.latency_cycles) << log;
+  EXPECT_EQ(ok.at("frame_interval_cycles"), design_.cycles_per_frame) << log;
 
   // Corrupt one expected logit (flip the lowest bit of its last hex
   // digit): the testbench must report exactly that vector.
