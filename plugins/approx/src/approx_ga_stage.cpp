@@ -1,0 +1,370 @@
+// approx.ga: evolves an approximate multiplier netlist from an exact seed
+// (or a random circuit) under error bounds, minimizing transistors or area.
+#include "ga.hpp"
+#include "lut.hpp"
+#include "netlist_bridge.hpp"
+#include "sha256.hpp"
+
+#include <flowrun/sdk.hpp>
+#include <flowrun_gates/error_metrics.hpp>
+#include <flowrun_gates/netlist.hpp>
+#include <flowrun_liberty/liberty.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace flowrun::approx {
+namespace {
+
+ParamSpec p_int(std::string name, long def, double lo, double hi, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::Int;
+  p.default_value = def;
+  p.min = lo;
+  p.max = hi;
+  p.doc = std::move(doc);
+  return p;
+}
+ParamSpec p_float(std::string name, double def, double lo, double hi, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::Float;
+  p.default_value = def;
+  p.min = lo;
+  p.max = hi;
+  p.doc = std::move(doc);
+  return p;
+}
+ParamSpec p_choice(std::string name, std::string def, std::vector<std::string> choices, std::string doc) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = ParamType::String;
+  p.default_value = def;
+  p.choices = std::move(choices);
+  p.doc = std::move(doc);
+  return p;
+}
+
+std::string fmt(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+class ApproxGaStage : public Stage {
+ public:
+  ApproxGaStage() {
+    spec_.kind = "approx.ga";
+    spec_.version = "1";
+    spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
+    spec_.doc =
+        "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
+        "`netlist`, ports a, b, y) or from a random circuit (init: random) and\n"
+        "evolves it: gates are added, deleted, retyped, rewired and merged, and every\n"
+        "candidate is checked exhaustively on all input pairs (bit-parallel, only the\n"
+        "changed cone re-simulated, abandoned as soon as it is certain to lose).\n"
+        "Fitness = cost (transistors or area of the active gates) while the relative\n"
+        "worst-case error (WCE / largest exact product) is within eps(g) =\n"
+        "eps_end + (eps_start - eps_end) * exp(-g / eps_tau); cost + penalty * excess\n"
+        "otherwise. The emitted netlist always meets WCE <= eps_end and the optional\n"
+        "max_nmed / max_er / max_mre bounds (checked again with flowrun_gates'\n"
+        "simulator and metrics); when nothing better is found it is the seed.\n"
+        "One island per thread; the same seed, thread count and generation count\n"
+        "give byte-identical outputs (time_budget_s stops at a machine-dependent\n"
+        "generation). See docs/approx-ga.md.";
+    spec_.inputs = {{.name = "netlist", .type = "netlist",
+                     .doc = "exact seed multiplier: structural Verilog over the Liberty cells (ports a, b, y)",
+                     .optional = true}};
+    spec_.outputs = {
+        {.name = "netlist", .type = "netlist", .doc = "evolved multiplier, structural Verilog on the same cells",
+         .file = "netlist.v"},
+        {.name = "evolution", .type = "report", .doc = "best cost and WCE per logged generation",
+         .file = "evolution.csv"},
+        {.name = "lut", .type = "lut", .doc = "lut.csv (rows a, columns b) and lut.bin (int16 LE) of the products",
+         .file = "lut/"},
+        {.name = "metrics", .type = "report", .doc = "error metrics, cost and search statistics",
+         .file = "metrics.json"},
+    };
+    auto& ps = spec_.params;
+    {
+      ParamSpec p;
+      p.name = "liberty";
+      p.type = ParamType::Path;
+      p.default_value = "${site.cell_library}";
+      p.doc = "Liberty cell library of the netlist (costs come from its area and flowrun_transistors)";
+      ps.push_back(p);
+    }
+    ps.push_back(p_choice("init", "netlist", {"netlist", "random"},
+                          "start from the `netlist` input, or from a random circuit of random_gates gates"));
+    ps.push_back(p_int("random_gates", 600, 1, 100000, "gates of the random initial circuit (init: random)"));
+    ps.push_back(p_int("a_width", 8, 1, 10, "bits of operand a"));
+    ps.push_back(p_int("b_width", 8, 1, 10, "bits of operand b"));
+    {
+      ParamSpec p;
+      p.name = "signed";
+      p.type = ParamType::Bool;
+      p.default_value = true;
+      p.doc = "operands and product are two's complement";
+      ps.push_back(p);
+    }
+    {
+      ParamSpec p;
+      p.name = "gates";
+      p.type = ParamType::StringList;
+      p.default_value = json::array();
+      p.doc = "cells the GA may use; empty: the cells of the seed netlist (init: random: every 1-2 input cell)";
+      ps.push_back(p);
+    }
+    ps.push_back(p_choice("strategy", "one_plus_lambda", {"one_plus_lambda", "mu_plus_lambda"},
+                          "(1+lambda) ES with neutral drift, or (mu+lambda) GA with elitism"));
+    ps.push_back(p_int("generations", 200000, 1, 1e12, "generations per island (the cap when time_budget_s is set)"));
+    ps.push_back(p_float("time_budget_s", 0, 0, 1e7, "stop after this many seconds (checked every log_every generations); 0: off"));
+    ps.push_back(p_int("pop_size", 4, 1, 10000, "lambda (one_plus_lambda) or the population size (mu_plus_lambda)"));
+    ps.push_back(p_float("elite_ratio", 0.1, 0, 1, "mu_plus_lambda: fraction of the population kept unconditionally"));
+    ps.push_back(p_float("crossover", 0, 0, 1, "mu_plus_lambda: probability that an offspring comes from one-point crossover"));
+    ps.push_back(p_int("max_mutations", 2, 1, 100, "mutations per offspring, uniform in 1..max_mutations"));
+    ps.push_back(p_float("w_add", 0.5, 0, 1e6, "weight of the add-a-gate mutation"));
+    ps.push_back(p_float("w_delete", 1, 0, 1e6, "weight of the delete-a-gate mutation (readers bypass to one of its inputs)"));
+    ps.push_back(p_float("w_change_type", 3, 0, 1e6, "weight of the change-gate-type mutation"));
+    ps.push_back(p_float("w_rewire_input", 5, 0, 1e6, "weight of the rewire-a-gate-input mutation"));
+    ps.push_back(p_float("w_rewire_output", 1, 0, 1e6, "weight of the rewire-an-output-bit mutation"));
+    ps.push_back(p_float("w_merge", 0.5, 0, 1e6, "weight of the merge-structurally-equivalent-gates mutation"));
+    ps.push_back(p_float("eps_start", 0, 0, 1e3, "relative WCE bound at generation 0"));
+    ps.push_back(p_float("eps_end", 0.005, 0, 1e3, "relative WCE bound the result must meet (WCE / largest exact |product|)"));
+    ps.push_back(p_float("eps_tau", 200, 0, 1e12, "time constant of the bound schedule, in generations (0: eps_end at once)"));
+    ps.push_back(p_float("penalty", 1e6, 0, 1e15, "fitness penalty per unit of relative excess over a bound"));
+    ps.push_back(p_float("max_nmed", 0, -1, 1e3, "bound on the normalized mean error distance; <= 0: off"));
+    ps.push_back(p_float("max_er", 0, -1, 1, "bound on the error rate; <= 0: off"));
+    ps.push_back(p_float("max_mre", 0, -1, 1e6, "bound on the mean relative error; <= 0: off"));
+    ps.push_back(p_choice("cost", "transistors", {"transistors", "area"}, "what the GA minimizes (Liberty flowrun_transistors or area)"));
+    ps.push_back(p_int("seed", 1, 0, 9.2e18, "random seed"));
+    ps.push_back(p_int("threads", 0, 0, 1024, "islands run in parallel; 0: the stage's thread share"));
+    ps.push_back(p_int("log_every", 1000, 1, 1e9, "generations between progress reports, evolution.csv rows and island syncs"));
+    ps.push_back(p_int("migrate_every", 20000, 0, 1e12, "generations between copies of the best island to the others; 0: never"));
+    spec_.key_metrics = {"transistor_ratio", "transistors", "wce", "nmed", "generations"};
+  }
+
+  const StageSpec& spec() const override { return spec_; }
+
+  void run(Context& ctx) const override {
+    const fs::path lib_path = ctx.param<std::string>("liberty");
+    if (lib_path.empty()) throw StageError("approx.ga: param liberty is empty and the site gives no cell_library");
+    liberty::Library lib;
+    try {
+      lib = liberty::read_liberty(lib_path);
+    } catch (const liberty::LibertyError& e) {
+      throw StageError(e.what());
+    }
+    const int aw = static_cast<int>(ctx.param<long>("a_width"));
+    const int bw = static_cast<int>(ctx.param<long>("b_width"));
+    const bool is_signed = ctx.param<bool>("signed");
+    if (aw + bw > 20) throw StageError("approx.ga: a_width + b_width must be at most 20, got " + std::to_string(aw + bw));
+    const auto cost_model = ctx.param<std::string>("cost") == "area" ? CostModel::Area : CostModel::Transistors;
+    const bool random_init = ctx.param<std::string>("init") == "random";
+    auto wanted = ctx.param<std::vector<std::string>>("gates");
+
+    gates::Netlist seed_nl;
+    std::string seed_desc;
+    std::string seed_hash = "none";
+    if (!random_init) {
+      if (!ctx.has_input("netlist")) throw StageError("approx.ga: input `netlist` is required unless init: random");
+      const fs::path in = ctx.input("netlist");
+      seed_nl = gates::read_netlist(in, lib, {{"a", aw}, {"b", bw}, {"y", aw + bw}});
+      seed_desc = in.filename().string();
+      seed_hash = file_sha256(in);
+      if (wanted.empty()) {
+        for (const auto& g : seed_nl.gates) {
+          if (std::find(wanted.begin(), wanted.end(), g.cell) == wanted.end()) wanted.push_back(g.cell);
+        }
+        std::sort(wanted.begin(), wanted.end());
+      }
+    } else {
+      seed_nl = template_netlist("mult_approx", aw, bw, cells_of_library(lib));
+      seed_desc = "a random circuit";
+    }
+
+    std::vector<GateKind> kinds;
+    try {
+      kinds = kinds_from_cells(seed_nl, cost_model, &lib, wanted);
+    } catch (const std::runtime_error& e) {
+      throw StageError(e.what());
+    }
+    std::vector<std::uint16_t> allowed;
+    for (const auto& name : wanted) {
+      const int k = kind_index(kinds, name);
+      if (k < 0) {
+        throw StageError(lib_path.string() + ": cell '" + name +
+                         "' (param gates) is not a combinational one-output cell with 1 or 2 inputs in this library");
+      }
+      allowed.push_back(static_cast<std::uint16_t>(k));
+    }
+    if (random_init && allowed.empty()) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) allowed.push_back(static_cast<std::uint16_t>(k));
+    }
+    if (allowed.empty()) throw StageError(lib_path.string() + ": no usable cells (1 or 2 inputs, one output)");
+
+    GaParams gp;
+    gp.strategy = ctx.param<std::string>("strategy") == "mu_plus_lambda" ? Strategy::MuPlusLambda : Strategy::OnePlusLambda;
+    gp.generations = static_cast<std::uint64_t>(ctx.param<long>("generations"));
+    gp.time_budget_s = ctx.param<double>("time_budget_s");
+    gp.pop_size = static_cast<std::uint32_t>(ctx.param<long>("pop_size"));
+    gp.elite_ratio = ctx.param<double>("elite_ratio");
+    gp.crossover = ctx.param<double>("crossover");
+    gp.max_mutations = static_cast<std::uint32_t>(ctx.param<long>("max_mutations"));
+    const char* wnames[] = {"w_add", "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge"};
+    double wsum = 0;
+    for (int i = 0; i < 6; ++i) wsum += gp.weights.w[i] = ctx.param<double>(wnames[i]);
+    if (wsum <= 0) throw StageError("approx.ga: every mutation weight is 0; give at least one a positive weight");
+    gp.eps_start = ctx.param<double>("eps_start");
+    gp.eps_end = ctx.param<double>("eps_end");
+    gp.eps_tau = ctx.param<double>("eps_tau");
+    gp.penalty = ctx.param<double>("penalty");
+    gp.max_nmed = ctx.param<double>("max_nmed");
+    gp.max_er = ctx.param<double>("max_er");
+    gp.max_mre = ctx.param<double>("max_mre");
+    gp.seed = static_cast<std::uint64_t>(ctx.param<long>("seed"));
+    const long threads = ctx.param<long>("threads");
+    gp.threads = threads > 0 ? static_cast<int>(threads) : std::max(1, ctx.threads());
+    gp.log_every = static_cast<std::uint64_t>(ctx.param<long>("log_every"));
+    gp.migrate_every = static_cast<std::uint64_t>(ctx.param<long>("migrate_every"));
+
+    std::vector<int> kbit;
+    Genome seed;
+    if (!random_init) {
+      seed = genome_from_netlist(seed_nl, kinds, seed_desc, kbit);
+    } else {
+      Rng rng(gp.seed, 0xFFFFFFFFull);
+      seed = random_genome(static_cast<std::uint32_t>(aw + bw), static_cast<std::uint32_t>(aw + bw),
+                           static_cast<std::uint32_t>(ctx.param<long>("random_gates")), kinds, allowed, rng);
+    }
+    const Problem problem = make_problem(aw, bw, is_signed, kbit);
+
+    std::vector<std::uint8_t> act;
+    mark_active(seed, act);
+    double seed_transistors = 0, seed_area = 0;
+    std::size_t seed_cells = 0;
+    for (std::size_t i = 0; i < seed.gates.size(); ++i) {
+      if (!act[i]) continue;
+      seed_transistors += kinds[seed.gates[i].kind].transistors;
+      seed_area += kinds[seed.gates[i].kind].area;
+      ++seed_cells;
+    }
+    ctx.info("seed: " + seed_desc + ", " + std::to_string(seed_cells) + " active cells, " + fmt(seed_transistors) +
+             " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.threads) + " island(s), strategy " +
+             ctx.param<std::string>("strategy"));
+
+    std::ofstream evo(ctx.output("evolution"));
+    evo << "generation,seconds,best_cost,best_wce,eps,gates,evaluations_per_second\n";
+    const GaResult res = run_ga(problem, kinds, allowed, seed, gp, [&](const GaProgress& p) {
+      evo << p.generation << ',' << fmt(p.seconds) << ',' << fmt(p.best_cost) << ',' << fmt(p.best_wce) << ','
+          << fmt(p.eps) << ',' << p.gates << ',' << fmt(std::round(p.evaluations_per_second)) << '\n';
+      double frac = static_cast<double>(p.generation) / static_cast<double>(gp.generations);
+      if (gp.time_budget_s > 0) frac = std::max(frac, p.seconds / gp.time_budget_s);
+      ctx.progress(std::min(1.0, frac), "generation " + std::to_string(p.generation) + ", best cost " +
+                                            fmt(p.best_cost) + ", WCE " + fmt(p.best_wce) + ", eps " + fmt(p.eps) +
+                                            ", best feasible " + fmt(p.best_feasible_cost));
+      return !ctx.cancelled();
+    });
+    evo.close();
+    if (ctx.cancelled()) throw StageError("approx.ga: cancelled");
+
+    // Independent check with flowrun_gates' simulator and metrics, newest
+    // improvement first; the emitted netlist must meet every bound.
+    gates::Netlist out;
+    ProductTable table;
+    gates::ErrorMetrics em;
+    bool ok = false;
+    std::size_t fallbacks = 0;
+    for (auto it = res.improvements.rbegin(); it != res.improvements.rend() && !ok; ++it) {
+      out = netlist_from_genome(*it, kinds, seed_nl);
+      table = product_table(out, aw, bw, is_signed);
+      em = table_metrics(table);
+      ok = em.wce <= gp.eps_end && (gp.max_nmed <= 0 || em.nmed <= gp.max_nmed) &&
+           (gp.max_er <= 0 || em.er <= gp.max_er) && (gp.max_mre <= 0 || em.mre <= gp.max_mre);
+      if (!ok) {
+        ++fallbacks;
+        ctx.warn("candidate with " + std::to_string(out.gates.size()) + " cells fails the independent error check (wce " +
+                 fmt(em.wce) + "); falling back to an earlier one");
+      }
+    }
+    if (!ok) {
+      throw StageError("approx.ga: no circuit meeting the error bounds was found" +
+                       std::string(random_init ? " (the random initial circuit never reached them; raise generations or "
+                                                 "time_budget_s, or start from a netlist)"
+                                               : " (the seed netlist itself does not meet them: is it an exact " +
+                                                     std::to_string(aw) + "x" + std::to_string(bw) + " multiplier?)"));
+    }
+
+    double transistors = 0;
+    for (const auto& g : out.gates) transistors += out.cell(g.cell).transistors;
+    const double area = out.total_area();
+    const double eps_per_s = res.seconds > 0 ? static_cast<double>(res.counters.total()) / res.seconds : 0;
+
+    json metrics = gates::to_json(em);
+    metrics["transistors"] = transistors;
+    metrics["cells"] = out.gates.size();
+    metrics["area"] = area;
+    metrics["seed_transistors"] = seed_transistors;
+    metrics["seed_cells"] = seed_cells;
+    metrics["seed_area"] = seed_area;
+    metrics["transistor_ratio"] = seed_transistors > 0 ? transistors / seed_transistors : 0;
+    metrics["area_ratio"] = seed_area > 0 ? area / seed_area : 0;
+    metrics["generations"] = res.generations;
+    metrics["seconds"] = res.seconds;
+    metrics["evaluations"] = res.counters.total();
+    metrics["evaluations_per_second"] = eps_per_s;
+    metrics["evaluations_full"] = res.counters.full;
+    metrics["evaluations_incremental"] = res.counters.incremental;
+    metrics["evaluations_early_rejected"] = res.counters.early_rejected;
+    metrics["evaluations_skipped_inactive"] = res.counters.skipped_inactive;
+    metrics["evaluations_cost_rejected"] = res.counters.cost_rejected;
+    metrics["islands"] = gp.threads;
+    metrics["independent_check_fallbacks"] = fallbacks;
+    for (auto it = metrics.begin(); it != metrics.end(); ++it) ctx.metric(it.key(), it.value());
+    {
+      std::ofstream mf(ctx.output("metrics"));
+      mf << metrics.dump(2) << '\n';
+      if (!mf) throw StageError("cannot write " + ctx.output("metrics").string());
+    }
+
+    // Provenance header: deterministic content only (no timings), so the
+    // same seed, thread count and generation count give the same file.
+    std::ostringstream h;
+    h << "Approximate " << aw << "x" << bw << (is_signed ? " signed" : " unsigned")
+      << " multiplier evolved by flowrun approx.ga (version " << spec_.version << ")\n";
+    h << "seed: " << seed_desc << " (sha256 " << seed_hash << "), " << seed_cells << " cells, " << fmt(seed_transistors)
+      << " transistors\n";
+    h << "cell library: " << lib.name << " (" << lib_path.filename().string() << ")\n";
+    h << "params:";
+    for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations", "w_add",
+                             "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge", "eps_start",
+                             "eps_end", "eps_tau", "penalty", "max_nmed", "max_er", "max_mre", "cost", "seed"}) {
+      h << ' ' << name << '=' << ctx.params().at(name).dump();
+    }
+    h << " islands=" << gp.threads << "\n";
+    h << "result: " << out.gates.size() << " cells, " << fmt(transistors) << " transistors (" << fmt(transistors / std::max(1.0, seed_transistors))
+      << " of the seed), area " << fmt(area) << ", after " << res.generations << " generations\n";
+    h << "errors over all " << em.vectors << " input pairs (normalizer " << fmt(em.normalizer) << "): wce_abs=" << em.wce_abs
+      << " wce=" << fmt(em.wce) << " nmed=" << fmt(em.nmed) << " med=" << fmt(em.med) << " er=" << fmt(em.er)
+      << " mre=" << fmt(em.mre) << "\n";
+    h << "y = a * b approximately; y is " << (is_signed ? "two's complement" : "unsigned") << ", " << (aw + bw) << " bits";
+    gates::write_netlist_file(out, ctx.output("netlist"), h.str());
+    write_lut_folder(table, ctx.output("lut"));
+
+    ctx.info("result: " + fmt(transistors) + " transistors (" + fmt(transistors / std::max(1.0, seed_transistors)) +
+             " of the seed), wce " + fmt(em.wce) + ", " + std::to_string(res.generations) + " generations, " +
+             fmt(std::round(eps_per_s)) + " candidates/s");
+  }
+
+ private:
+  StageSpec spec_;
+};
+
+}  // namespace
+}  // namespace flowrun::approx
+
+FLOWRUN_REGISTER_STAGE(flowrun::approx::ApproxGaStage)

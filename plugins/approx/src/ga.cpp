@@ -1,0 +1,312 @@
+// Islands, strategies, the error-bound schedule and the archive of
+// feasible improvements.
+#include "ga.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <thread>
+
+namespace flowrun::approx {
+
+double GaParams::eps_at(std::uint64_t generation) const {
+  if (eps_tau <= 0) return eps_end;
+  return eps_end + (eps_start - eps_end) * std::exp(-static_cast<double>(generation) / eps_tau);
+}
+
+Bounds GaParams::bounds_at(std::uint64_t generation) const {
+  Bounds b = final_bounds();
+  b.eps = eps_at(generation);
+  return b;
+}
+
+Bounds GaParams::final_bounds() const {
+  Bounds b;
+  b.eps = eps_end;
+  b.max_nmed = max_nmed;
+  b.max_er = max_er;
+  b.max_mre = max_mre;
+  b.penalty = penalty;
+  return b;
+}
+
+Genome crossover(const Genome& a, const Genome& b, Rng& rng) {
+  Genome c;
+  c.n_inputs = a.n_inputs;
+  const std::uint32_t fg = a.first_gate();
+  const auto na = static_cast<std::uint32_t>(a.gates.size());
+  const auto nb = static_cast<std::uint32_t>(b.gates.size());
+  const std::uint32_t ca = rng.below(na + 1);
+  const std::uint32_t cb = na ? static_cast<std::uint32_t>((std::uint64_t{ca} * nb) / na) : 0;
+  c.gates.assign(a.gates.begin(), a.gates.begin() + ca);
+  for (auto& g : c.gates) g.modified = 0;
+  // A signal of b, seen from the child: b's tail follows a's head; gates of
+  // b's head map proportionally onto a's head.
+  auto map_b = [&](std::uint32_t s) -> std::uint32_t {
+    if (s < fg) return s;
+    const std::uint32_t j = s - fg;
+    if (j >= cb) return fg + ca + (j - cb);
+    if (ca == 0) return 2 + rng.below(a.n_inputs);
+    return fg + static_cast<std::uint32_t>((std::uint64_t{j} * ca) / std::max<std::uint32_t>(cb, 1));
+  };
+  for (std::uint32_t j = cb; j < nb; ++j) {
+    Gate g = b.gates[j];
+    for (int k = 0; k < g.arity; ++k) g.in[k] = map_b(g.in[k]);
+    g.origin = -1;
+    g.modified = 1;
+    c.gates.push_back(g);
+  }
+  c.outputs.resize(b.outputs.size());
+  for (std::size_t k = 0; k < b.outputs.size(); ++k) c.outputs[k] = map_b(b.outputs[k]);
+  return c;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void prune_individual(Individual& ind) {
+  const auto map = prune_inactive(ind.genome);
+  std::vector<SharedWords> values(ind.genome.gates.size());
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    if (map[i] >= 0) values[static_cast<std::size_t>(map[i])] = std::move(ind.values[i]);
+  }
+  ind.values.swap(values);
+  ind.genome.make_parent();
+}
+
+struct Island {
+  Island(const Problem& p, const std::vector<GateKind>& k) : cur(p, k), best(p, k) {}
+  std::vector<Individual> pop;  // sorted by fitness (best first)
+  Evaluator cur, best;
+  Rng rng;
+  EvalCounters counters;
+};
+
+class Engine {
+ public:
+  Engine(const Problem& p, const std::vector<GateKind>& kinds, const std::vector<std::uint16_t>& allowed,
+         const GaParams& params, std::size_t seed_gates)
+      : p_(p), kinds_(kinds), params_(params) {
+    mut_.kinds = &kinds;
+    mut_.allowed = allowed;
+    mut_.weights = params.weights;
+    mut_.max_gates = static_cast<std::uint32_t>(
+        std::max<double>(16.0, params.max_gate_factor * static_cast<double>(std::max<std::size_t>(seed_gates, 8))));
+    track_ = params.max_nmed > 0 || params.max_er > 0 || params.max_mre > 0;
+  }
+
+  // Fitness of a member under this generation's bounds; computes exact
+  // error stats when an upper bound no longer proves feasibility.
+  void refresh(Evaluator& ev, Individual& ind, const Bounds& b) const {
+    if (!ind.stats.wce_exact && ind.stats.wce_abs > b.wce_threshold(p_)) {
+      ind.stats = ev.exact_stats(ind, track_);
+    }
+    ind.fitness = ind.cost + b.penalty * bound_excess(p_, b, ind.stats);
+  }
+
+  Genome offspring_genome(const Genome& parent, Rng& rng) const {
+    Genome child = parent;
+    const std::uint32_t n = 1 + rng.below(std::max<std::uint32_t>(params_.max_mutations, 1));
+    for (std::uint32_t m = 0; m < n; ++m) mut_.mutate(child, rng);
+    return child;
+  }
+
+  void maybe_prune(Individual& ind) const {
+    const std::size_t inactive = ind.genome.gates.size() - ind.active_gates;
+    if (inactive > 8 + ind.active_gates / 4) prune_individual(ind);
+  }
+
+  void step_one_plus_lambda(Island& is, std::uint64_t gen) const {
+    const Bounds b = params_.bounds_at(gen);
+    Individual& parent = is.pop[0];
+    refresh(is.cur, parent, b);
+    Genome best_child;
+    Evaluation best_eval;
+    bool have = false;
+    for (std::uint32_t j = 0; j < params_.pop_size; ++j) {
+      Genome child = offspring_genome(parent.genome, is.rng);
+      const double limit = have ? best_eval.fitness : parent.fitness;
+      const Evaluation e = is.cur.evaluate(child, parent, b, limit);
+      is.counters.count(e);
+      if (e.outcome != Outcome::Evaluated && e.outcome != Outcome::Skipped) continue;
+      // Neutral drift: an offspring as good as the parent replaces it.
+      if (have ? e.fitness < best_eval.fitness : e.fitness <= parent.fitness) {
+        best_child = std::move(child);
+        best_eval = e;
+        have = true;
+        std::swap(is.cur, is.best);
+      }
+    }
+    if (have) {
+      Individual next = is.best.adopt(std::move(best_child), parent, best_eval);
+      maybe_prune(next);
+      parent = std::move(next);
+    }
+  }
+
+  std::size_t tournament(Island& is) const {
+    const auto n = static_cast<std::uint32_t>(is.pop.size());
+    const std::size_t x = is.rng.below(n), y = is.rng.below(n);
+    return std::min(x, y);  // the population is sorted, best first
+  }
+
+  void step_mu_plus_lambda(Island& is, std::uint64_t gen) const {
+    const Bounds b = params_.bounds_at(gen);
+    for (auto& ind : is.pop) refresh(is.cur, ind, b);
+    std::stable_sort(is.pop.begin(), is.pop.end(),
+                     [](const Individual& x, const Individual& y) { return x.fitness < y.fitness; });
+    const std::size_t mu = is.pop.size();
+    const std::size_t elites = std::min(mu, std::max<std::size_t>(1, static_cast<std::size_t>(
+                                                                          std::lround(params_.elite_ratio * static_cast<double>(mu)))));
+    const double worst = is.pop.back().fitness;
+    std::vector<Individual> offspring;
+    for (std::uint32_t j = 0; j < params_.pop_size; ++j) {
+      const std::size_t pa = tournament(is);
+      Genome child;
+      if (params_.crossover > 0 && is.rng.uniform() < params_.crossover) {
+        const std::size_t pb = tournament(is);
+        child = crossover(is.pop[pa].genome, is.pop[pb].genome, is.rng);
+        const std::uint32_t n = is.rng.below(std::max<std::uint32_t>(params_.max_mutations, 1) + 1);
+        for (std::uint32_t m = 0; m < n; ++m) mut_.mutate(child, is.rng);
+      } else {
+        child = offspring_genome(is.pop[pa].genome, is.rng);
+      }
+      const Evaluation e = is.cur.evaluate(child, is.pop[pa], b, worst);
+      is.counters.count(e);
+      if (e.outcome != Outcome::Evaluated && e.outcome != Outcome::Skipped) continue;
+      Individual ind = is.cur.adopt(std::move(child), is.pop[pa], e);
+      maybe_prune(ind);
+      offspring.push_back(std::move(ind));
+    }
+    // Elites stay; the other places go to the best of the offspring and the
+    // remaining members, offspring first on equal fitness.
+    std::vector<Individual> rest;
+    for (auto& o : offspring) rest.push_back(std::move(o));
+    for (std::size_t i = elites; i < mu; ++i) rest.push_back(std::move(is.pop[i]));
+    std::stable_sort(rest.begin(), rest.end(),
+                     [](const Individual& x, const Individual& y) { return x.fitness < y.fitness; });
+    is.pop.resize(elites);
+    for (std::size_t i = 0; i < rest.size() && is.pop.size() < mu; ++i) is.pop.push_back(std::move(rest[i]));
+  }
+
+  void run_epoch(Island& is, std::uint64_t from, std::uint64_t to) const {
+    for (std::uint64_t g = from; g < to; ++g) {
+      if (params_.strategy == Strategy::OnePlusLambda) step_one_plus_lambda(is, g);
+      else step_mu_plus_lambda(is, g);
+    }
+  }
+
+  const Problem& p_;
+  const std::vector<GateKind>& kinds_;
+  const GaParams& params_;
+  Mutator mut_;
+  bool track_ = false;
+};
+
+}  // namespace
+
+GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
+                const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
+                const ProgressFn& progress) {
+  const auto t0 = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  Engine engine(problem, kinds, allowed, params, seed.gates.size());
+  const int n_islands = std::max(1, params.threads);
+  const Bounds final_b = params.final_bounds();
+  const bool track = engine.track_;
+
+  std::vector<std::unique_ptr<Island>> islands;
+  {
+    Evaluator ev(problem, kinds);
+    Individual first = ev.build(seed, params.bounds_at(0));
+    prune_individual(first);
+    first.active_gates = first.genome.gates.size();
+    const std::size_t mu = params.strategy == Strategy::MuPlusLambda ? std::max<std::uint32_t>(params.pop_size, 1) : 1;
+    for (int i = 0; i < n_islands; ++i) {
+      auto is = std::make_unique<Island>(problem, kinds);
+      is->rng = Rng(params.seed, static_cast<std::uint64_t>(i));
+      is->pop.assign(mu, first);
+      islands.push_back(std::move(is));
+    }
+  }
+
+  GaResult res;
+  Evaluator checker(problem, kinds);
+  double best_feasible = std::numeric_limits<double>::infinity();
+  // Adds an individual to the archive when it meets the final bounds and
+  // is cheaper than everything archived so far.
+  auto consider = [&](const Individual& ind) {
+    if (ind.cost >= best_feasible) return;
+    const ErrorStats st = checker.exact_stats(ind, track);
+    if (bound_excess(problem, final_b, st) > 0) return;
+    best_feasible = ind.cost;
+    Genome g = ind.genome;
+    prune_inactive(g);
+    res.improvements.push_back(g);
+    res.best = std::move(g);
+    res.best_cost = ind.cost;
+    res.best_stats = st;
+    res.found_feasible = true;
+  };
+  consider(islands[0]->pop[0]);
+
+  const std::uint64_t epoch = std::max<std::uint64_t>(params.log_every, 1);
+  std::uint64_t gen = 0;
+  std::uint64_t last_total = 0;
+  double last_t = elapsed();
+  while (gen < params.generations) {
+    const std::uint64_t to = std::min(params.generations, gen + epoch);
+    if (n_islands == 1) {
+      engine.run_epoch(*islands[0], gen, to);
+    } else {
+      std::vector<std::thread> workers;
+      for (int i = 1; i < n_islands; ++i) {
+        workers.emplace_back([&, i] { engine.run_epoch(*islands[static_cast<std::size_t>(i)], gen, to); });
+      }
+      engine.run_epoch(*islands[0], gen, to);
+      for (auto& w : workers) w.join();
+    }
+    gen = to;
+
+    // Serial part: archive, migration, log, stopping.
+    std::size_t best_island = 0;
+    for (std::size_t i = 0; i < islands.size(); ++i) {
+      for (const auto& ind : islands[i]->pop) consider(ind);
+      if (islands[i]->pop[0].fitness < islands[best_island]->pop[0].fitness) best_island = i;
+    }
+    if (params.migrate_every > 0 && n_islands > 1 && gen % params.migrate_every < epoch && gen < params.generations) {
+      for (std::size_t i = 0; i < islands.size(); ++i) {
+        if (i != best_island) islands[i]->pop.back() = islands[best_island]->pop[0];
+        if (params.strategy == Strategy::OnePlusLambda) islands[i]->pop[0] = islands[best_island]->pop[0];
+      }
+    }
+    EvalCounters total;
+    for (const auto& is : islands) total.add(is->counters);
+    const double now = elapsed();
+    GaProgress pr;
+    pr.generation = gen;
+    pr.seconds = now;
+    const Individual& bi = islands[best_island]->pop[0];
+    pr.best_cost = bi.cost;
+    pr.best_wce = static_cast<double>(checker.exact_stats(bi, false).wce_abs) / problem.normalizer;
+    pr.eps = params.eps_at(gen);
+    pr.gates = bi.active_gates;
+    pr.evaluations_per_second = now > last_t ? static_cast<double>(total.total() - last_total) / (now - last_t) : 0;
+    pr.best_feasible_cost = best_feasible;
+    last_total = total.total();
+    last_t = now;
+    res.log.push_back(pr);
+    const bool go_on = progress ? progress(pr) : true;
+    if (!go_on) break;
+    if (params.time_budget_s > 0 && now >= params.time_budget_s) break;
+  }
+  for (const auto& is : islands) res.counters.add(is->counters);
+  res.generations = gen;
+  res.seconds = elapsed();
+  return res;
+}
+
+}  // namespace flowrun::approx

@@ -1,0 +1,79 @@
+// The evolutionary loop of approx.ga: (1+lambda) ES with neutral drift
+// (default) or a (mu+lambda) GA with elitism and optional crossover, run as
+// one island per thread with deterministic synchronization.
+#pragma once
+
+#include "evaluator.hpp"
+#include "genome.hpp"
+#include "problem.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace flowrun::approx {
+
+enum class Strategy { OnePlusLambda, MuPlusLambda };
+
+struct GaParams {
+  Strategy strategy = Strategy::OnePlusLambda;
+  std::uint64_t generations = 1000000;  // cap (per island)
+  double time_budget_s = 0;             // 0: no time limit
+  std::uint32_t pop_size = 4;           // lambda (1+lambda) or population size (mu+lambda)
+  double elite_ratio = 0.1;             // mu+lambda only
+  double crossover = 0;                 // mu+lambda only: probability per offspring
+  MutationWeights weights;
+  std::uint32_t max_mutations = 2;      // mutations per offspring: uniform in 1..max
+  double eps_start = 0, eps_end = 0.005, eps_tau = 200;  // eps(g) schedule
+  double penalty = 1e6;
+  double max_nmed = 0, max_er = 0, max_mre = 0;
+  std::uint64_t seed = 1;
+  int threads = 1;                      // islands
+  std::uint64_t log_every = 1000;       // generations per epoch (log, sync, time check)
+  std::uint64_t migrate_every = 20000;  // generations between migrations (0: never)
+  double max_gate_factor = 1.5;         // genome size cap relative to the seed
+
+  double eps_at(std::uint64_t generation) const;
+  Bounds bounds_at(std::uint64_t generation) const;
+  Bounds final_bounds() const;
+};
+
+struct GaProgress {
+  std::uint64_t generation = 0;
+  double seconds = 0;
+  double best_cost = 0;    // the current best individual
+  double best_wce = 0;     // its relative WCE
+  double eps = 0;
+  std::size_t gates = 0;   // its active gates
+  double evaluations_per_second = 0;  // over the last epoch, all islands
+  double best_feasible_cost = 0;      // best found meeting the final bounds
+};
+
+struct GaResult {
+  Genome best;                 // pruned; meets the final bounds (by this engine)
+  double best_cost = 0;
+  ErrorStats best_stats;
+  bool found_feasible = false;
+  // Every improvement that met the final bounds, oldest first (the seed
+  // first when it meets them); the last one is `best`. Lets the caller fall
+  // back when an independent check disagrees.
+  std::vector<Genome> improvements;
+  std::uint64_t generations = 0;
+  double seconds = 0;
+  EvalCounters counters;
+  std::vector<GaProgress> log;
+};
+
+// Returns false to stop early (cancellation).
+using ProgressFn = std::function<bool(const GaProgress&)>;
+
+GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
+                const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
+                const ProgressFn& progress = {});
+
+// One-point crossover of two topologically ordered genomes (origins
+// relative to `a`); the child is valid and topologically ordered.
+Genome crossover(const Genome& a, const Genome& b, Rng& rng);
+
+}  // namespace flowrun::approx

@@ -1,0 +1,4 @@
+// The approx plugin library: evolution of approximate arithmetic circuits.
+#include <flowrun/plugin.hpp>
+
+FLOWRUN_PLUGIN("approx")
