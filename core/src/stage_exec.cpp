@@ -59,6 +59,7 @@ StageOutcome outcome_from_manifest(const json& m) {
   const std::string status = m.value("status", "failed");
   o.status = status == "ok" ? StageStatus::Ok : StageStatus::Failed;
   o.seconds = m.value("seconds", 0.0);
+  o.run_seconds = m.value("run_seconds", 0.0);
   o.metrics = m.value("metrics", json::object());
   o.outputs = m.value("outputs", json::object());
   o.error = m.value("error", "");
@@ -86,6 +87,7 @@ void write_manifest(const StageJob& job, const StageOutcome& outcome) {
       {"key_material", job.key_material},
       {"status", outcome.status == StageStatus::Ok ? "ok" : "failed"},
       {"seconds", outcome.seconds},
+      {"run_seconds", outcome.run_seconds},
       {"metrics", outcome.metrics},
       {"log", "log.txt"},
   };
@@ -133,7 +135,9 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
   StageOutcome outcome;
   RunContext ctx(job, site, tmp, work, logger, sink, cancel);
   try {
+    const auto run_start = clock::now();
     inst.stage->run(ctx);
+    outcome.run_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
     if (cancel.load()) throw StageError("cancelled");
     for (const auto& port : inst.stage->spec().outputs) {
       const fs::path p = tmp / port.file;
@@ -155,6 +159,11 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
     outcome.status = StageStatus::Failed;
     outcome.error = e.what();
     logger->error("stage failed: {}", e.what());
+    discard_outputs(dir);
+  } catch (...) {
+    outcome.status = StageStatus::Failed;
+    outcome.error = "the stage threw something that is not a std::exception";
+    logger->error("stage failed: {}", outcome.error);
     discard_outputs(dir);
   }
   outcome.metrics = ctx.metrics();

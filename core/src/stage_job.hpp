@@ -37,7 +37,8 @@ const char* to_string(StageStatus s);
 
 struct StageOutcome {
   StageStatus status = StageStatus::Failed;
-  double seconds = 0;
+  double seconds = 0;      // the whole stage, engine work included
+  double run_seconds = 0;  // inside the stage's own run()
   json metrics = json::object();
   json outputs = json::object();  // port -> {"path": "<dir>/out/x", "sha256": ...}
   std::string error;
