@@ -473,6 +473,11 @@ void FlowReader::read_inputs(RawStage& raw, const YAML::Node& inputs) {
                                "' takes one artifact; only `many` inputs take a list");
         continue;
       }
+      if (e.value.size() == 0 && !port->optional) {
+        error(at(e.value), "input '" + port->name + "' of stage '" + raw.name +
+                               "' needs at least one source");
+        continue;
+      }
       for (const auto& item : e.value)
         if (auto src = read_source(raw, *port, item)) input.sources.push_back(*src);
     } else if (e.value.IsScalar()) {
@@ -510,7 +515,7 @@ std::optional<BaseSource> FlowReader::read_source(RawStage& raw, const PortSpec&
       std::string help = did_you_mean(src.port, names_of(pspec.outputs));
       if (help.empty()) help = " (outputs: " + join(names_of(pspec.outputs)) + ")";
       error(loc, describe(producer) + " has no output '" + src.port + "'" + help +
-                     "; write './" + *text + "' for a file of that name");
+                     " (for a file of that name, write './" + *text + "')");
       return std::nullopt;
     }
     if (!accepts(port.type, out->type)) {

@@ -162,3 +162,16 @@ TEST(FlowValidation, PluginPaths) {
 
 }  // namespace
 }  // namespace flowrun::test
+
+namespace flowrun::test {
+namespace {
+
+TEST(FlowValidation, EmptyListForARequiredManyInput) {
+  const auto r = load_data("errors_many.yaml");
+  // demo.sleep's `any` input is optional: an empty list is fine there.
+  ASSERT_EQ(r.diags.size(), 1u) << r.all();
+  EXPECT_TRUE(r.has(4, 21, "input 'parts' of stage 'cat' needs at least one source")) << r.all();
+}
+
+}  // namespace
+}  // namespace flowrun::test
