@@ -70,88 +70,104 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
   summary.run_id = make_run_id();
   fs::create_directories(options.run_dir);
 
+  // A pool of `jobs` workers. Each takes the next ready stage itself, so a
+  // chain of stages runs without handing work between threads.
   std::mutex mutex;
-  std::condition_variable done_cv;
+  std::condition_variable changed;
   std::map<std::string, StageStatus> state;
   for (const auto& s : flow.stages) {
     state[s.name] = StageStatus::Pending;
     summary.stages[s.name].instance = &s;
   }
-  std::vector<std::thread> workers;
-  int running = 0;
+  std::map<std::string, std::vector<std::string>> deps;
+  for (const auto& s : flow.stages) deps[s.name] = dependencies(s);
   const int jobs = std::max(1, options.jobs);
+  int running = 0;
 
-  auto finish = [&](const std::string& name, StageOutcome outcome) {
-    std::lock_guard lock(mutex);
-    state[name] = outcome.status;
-    summary.stages[name].outcome = std::move(outcome);
-    --running;
-    done_cv.notify_all();
-  };
-
-  auto launch = [&](const StageInstance& inst) {
-    // Snapshot the upstream outputs while holding the lock.
-    std::map<std::string, json> upstream;
-    for (const auto& d : dependencies(inst)) upstream[d] = summary.stages[d].outcome.outputs;
-    workers.emplace_back([&, upstream = std::move(upstream), inst_ptr = &inst] {
-      const StageInstance& in = *inst_ptr;
-      StageOutcome outcome;
-      try {
-        StageJob job = build_job(flow, in, options.run_dir,
-                                 [&](const std::string& s) { return upstream.at(s); });
-        job.threads = jobs;
-        if (auto hit = cache.lookup(job)) {
-          outcome = *hit;
-        } else {
-          board.started(in.name);
-          ProgressSink sink{[&](double f, std::string_view st) { board.progress(in.name, f, st); }};
-          outcome = executor.run(job, sink);
-          if (outcome.status == StageStatus::Ok) cache.store(job, outcome);
-        }
-      } catch (const std::exception& e) {
-        outcome.status = StageStatus::Failed;
-        outcome.error = e.what();
-      }
-      std::string note;
-      if (outcome.status == StageStatus::Failed)
-        note = outcome.error + " (log: " + (fs::path(in.dir) / "log.txt").string() + ")";
-      board.finished(in.name, outcome.status, outcome.seconds, note);
-      finish(in.name, std::move(outcome));
-    });
-  };
-
-  std::unique_lock lock(mutex);
-  for (;;) {
-    bool pending_left = false, changed = false;
+  // Under the lock: skips what can no longer run and returns the first
+  // ready stage (declaration order), or null. `left` says whether any stage
+  // is still pending.
+  auto next_ready = [&](bool& left) -> const StageInstance* {
+    left = false;
     for (const auto& inst : flow.stages) {
       if (state[inst.name] != StageStatus::Pending) continue;
-      pending_left = true;
       bool ready = true, blocked = false;
-      for (const auto& d : dependencies(inst)) {
+      for (const auto& d : deps[inst.name]) {
         StageStatus s = state[d];
         if (s == StageStatus::Failed || s == StageStatus::Skipped) blocked = true;
         else if (s != StageStatus::Ok && s != StageStatus::Cached) ready = false;
       }
-      if (blocked || (cancel.load() && ready)) {
+      if (blocked || (ready && cancel.load())) {
         state[inst.name] = StageStatus::Skipped;
         summary.stages[inst.name].outcome.status = StageStatus::Skipped;
         board.finished(inst.name, StageStatus::Skipped, 0,
-                       cancel.load() ? "cancelled" : "an upstream stage failed");
-        changed = true;
+                       blocked ? "an upstream stage failed" : "cancelled");
+        changed.notify_all();  // its dependents can be skipped too
         continue;
       }
-      if (ready && running < jobs) {
-        state[inst.name] = StageStatus::Running;
-        ++running;
-        changed = true;
-        launch(inst);
-      }
+      left = true;
+      if (ready) return &inst;
     }
-    if (!pending_left && running == 0) break;
-    if (running > 0) done_cv.wait(lock);  // a stage finished: scan again
-    else if (!changed) break;             // nothing can start (validation prevents this)
-  }
-  lock.unlock();
+    return nullptr;
+  };
+
+  auto execute = [&](const StageInstance& in, const std::map<std::string, json>& upstream) {
+    StageOutcome outcome;
+    try {
+      StageJob job = build_job(flow, in, options.run_dir,
+                               [&](const std::string& s) { return upstream.at(s); });
+      job.threads = jobs;
+      if (auto hit = cache.lookup(job)) {
+        outcome = *hit;
+      } else {
+        board.started(in.name);
+        ProgressSink sink{[&](double f, std::string_view st) { board.progress(in.name, f, st); }};
+        outcome = executor.run(job, sink);
+        if (outcome.status == StageStatus::Ok) cache.store(job, outcome);
+      }
+    } catch (const std::exception& e) {
+      outcome.status = StageStatus::Failed;
+      outcome.error = e.what();
+    }
+    std::string note;
+    if (outcome.status == StageStatus::Failed)
+      note = outcome.error + " (log: " + (fs::path(in.dir) / "log.txt").string() + ")";
+    board.finished(in.name, outcome.status, outcome.seconds, note);
+    return outcome;
+  };
+
+  auto worker = [&] {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      bool left = false;
+      const StageInstance* inst = next_ready(left);
+      if (!inst) {
+        if (!left && running == 0) {
+          changed.notify_all();
+          return;
+        }
+        if (!left) return;  // the others finish what is running
+        changed.wait(lock);
+        continue;
+      }
+      state[inst->name] = StageStatus::Running;
+      ++running;
+      std::map<std::string, json> upstream;
+      for (const auto& d : deps[inst->name]) upstream[d] = summary.stages[d].outcome.outputs;
+      lock.unlock();
+      StageOutcome outcome = execute(*inst, upstream);
+      lock.lock();
+      state[inst->name] = outcome.status;
+      summary.stages[inst->name].outcome = std::move(outcome);
+      --running;
+      changed.notify_all();
+    }
+  };
+
+  std::vector<std::thread> workers;
+  const int pool = std::min<int>(jobs, static_cast<int>(flow.stages.size()));
+  for (int i = 1; i < pool; ++i) workers.emplace_back(worker);
+  worker();
   for (auto& w : workers) w.join();
 
   for (const auto& [name, rec] : summary.stages)
