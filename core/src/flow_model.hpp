@@ -51,6 +51,7 @@ struct StageInstance {
   std::map<std::string, std::vector<InputRef>> inputs;  // port -> sources
   std::vector<std::string> after;  // instance names that must finish first
   SourceLoc loc;
+  std::string description;  // the stage's `description:` (${...} substituted)
 };
 
 struct Flow {

@@ -119,6 +119,7 @@ class FlowReader {
     BaseStage base;
     std::map<std::string, Given> given;  // `with` and --set
     std::map<std::string, SourceLoc> with_keys;
+    std::set<std::string> mentioned_inputs;  // ports under `inputs`, valid or not
   };
 
   void error(const SourceLoc& loc, std::string message) {
@@ -306,7 +307,8 @@ void FlowReader::read_stage(RawStage& raw) {
     keys.emplace(e.key, e);
   }
 
-  if (auto it = keys.find("description"); it != keys.end()) scalar_text(it->second.value, "`description`");
+  if (auto it = keys.find("description"); it != keys.end())
+    if (auto text = scalar_text(it->second.value, "`description`")) raw.base.description = *text;
   if (auto it = keys.find("after"); it != keys.end()) read_after(raw, it->second.value);
 
   auto uses = keys.find("uses");
@@ -338,9 +340,7 @@ void FlowReader::read_stage(RawStage& raw) {
     const bool given = std::any_of(raw.base.inputs.begin(), raw.base.inputs.end(),
                                    [&](const BaseInput& in) { return in.port == port.name; });
     // A port given but with a bad value was already reported.
-    const bool mentioned = keys.count("inputs") && keys.at("inputs").value.IsMap() &&
-                           keys.at("inputs").value[port.name];
-    if (!given && !mentioned)
+    if (!given && !raw.mentioned_inputs.count(port.name))
       error(raw.loc, describe(raw) + " needs input '" + port.name + "' (" + port.type + ")" +
                          (port.doc.empty() ? "" : ": " + port.doc));
   }
@@ -464,6 +464,7 @@ void FlowReader::read_inputs(RawStage& raw, const YAML::Node& inputs) {
       error(at(e.key_node), describe(raw) + " has no input '" + e.key + "'" + help);
       continue;
     }
+    raw.mentioned_inputs.insert(port->name);
     BaseInput input;
     input.port = port->name;
     input.many = port->many;

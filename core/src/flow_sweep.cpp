@@ -121,6 +121,7 @@ std::vector<StageInstance> expand_sweeps(const std::vector<BaseStage>& stages,
       StageInstance inst;
       inst.base_name = base.name;
       inst.kind = base.kind;
+      inst.description = base.description;
       inst.stage = base.stage;
       inst.loc = base.loc;
       inst.params = base.params;

@@ -49,6 +49,7 @@ struct BaseStage {
   std::vector<MatrixAxis> matrix;
   std::vector<BaseInput> inputs;
   std::vector<std::string> after;
+  std::string description;
 };
 
 // `order` lists every index of `stages` with producers first. Instances

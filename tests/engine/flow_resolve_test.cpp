@@ -54,6 +54,7 @@ TEST(FlowResolve, BasicFlowParamsAndInputs) {
   EXPECT_EQ(typed.params["floats"], json::array({0.5}));
   EXPECT_EQ(typed.params["tags"], json::array());
   EXPECT_EQ(typed.after, std::vector<std::string>{"src"});
+  EXPECT_EQ(typed.description, "every param type");
   EXPECT_FALSE(typed.inputs.count("missing"));
 }
 
