@@ -1,0 +1,141 @@
+// approx.ga through the flowrun program: outputs, formats, determinism and
+// messages for bad input.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct FlowRun {
+  int exit_code = -1;
+  std::string output;
+  fs::path dir;
+};
+
+// Runs `flowrun run FLOW --run-dir DIR [--set ...]`, capturing its output.
+FlowRun flowrun(const std::string& flow, const std::string& name, const std::string& sets = "") {
+  FlowRun r;
+  r.dir = fs::temp_directory_path() / ("approx_stage_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(r.dir);
+  const std::string cmd = std::string(FLOWRUN_BIN) + " run " + flow + " --run-dir " + r.dir.string() +
+                          " --no-cache " + sets + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (pipe && fgets(buf, sizeof buf, pipe)) r.output += buf;
+  const int status = pipe ? pclose(pipe) : -1;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+const std::string kData = FLOWRUN_APPROX_TEST_DATA;
+
+TEST(ApproxGaStage, WritesNetlistLutMetricsAndEvolution) {
+  const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "outputs");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path out = r.dir / "ga" / "out";
+  const json m = json::parse(slurp(out / "metrics.json"));
+  for (const char* k : {"er", "med", "nmed", "wce", "wce_abs", "mre", "smape", "mse", "transistors", "cells", "area",
+                        "seed_transistors", "transistor_ratio", "generations", "evaluations_per_second",
+                        "evaluations_full", "evaluations_incremental", "evaluations_early_rejected",
+                        "evaluations_skipped_inactive"}) {
+    EXPECT_TRUE(m.contains(k)) << k;
+  }
+  EXPECT_LE(m["wce"].get<double>(), 0.05);
+  EXPECT_LT(m["transistors"].get<double>(), m["seed_transistors"].get<double>());
+  EXPECT_EQ(m["generations"].get<int>(), 4000);
+
+  // lut.csv: 16 rows x 16 columns; lut.bin: the same values as int16.
+  std::istringstream csv(slurp(out / "lut" / "lut.csv"));
+  std::string line;
+  std::vector<long> values;
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    std::istringstream ls(line);
+    std::string cell;
+    int cols = 0;
+    while (std::getline(ls, cell, ',')) {
+      values.push_back(std::stol(cell));
+      ++cols;
+    }
+    EXPECT_EQ(cols, 16);
+  }
+  EXPECT_EQ(rows, 16);
+  const std::string bin = slurp(out / "lut" / "lut.bin");
+  ASSERT_EQ(bin.size(), values.size() * 2);
+  long max_err = 0;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const auto v = static_cast<std::int16_t>(static_cast<unsigned char>(bin[2 * k]) |
+                                             (static_cast<unsigned char>(bin[2 * k + 1]) << 8));
+    EXPECT_EQ(v, values[k]);
+    const long exact = static_cast<long>(k / 16) * static_cast<long>(k % 16);
+    max_err = std::max(max_err, std::labs(values[k] - exact));
+  }
+  EXPECT_EQ(max_err, m["wce_abs"].get<long>());
+
+  const std::string v = slurp(out / "netlist.v");
+  EXPECT_NE(v.find("approx.ga"), std::string::npos);
+  EXPECT_NE(v.find("sha256"), std::string::npos);
+  EXPECT_NE(v.find("module mult4u"), std::string::npos);
+  const std::string evo = slurp(out / "evolution.csv");
+  EXPECT_EQ(evo.rfind("generation,seconds,best_cost,best_wce,eps,gates,evaluations_per_second\n", 0), 0u);
+  fs::remove_all(r.dir);
+}
+
+TEST(ApproxGaStage, SameSeedThreadsAndGenerationsGiveByteIdenticalNetlists) {
+  const FlowRun a = flowrun(kData + "/ga_4x4.yaml", "det_a");
+  const FlowRun b = flowrun(kData + "/ga_4x4.yaml", "det_b");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_EQ(slurp(a.dir / "ga/out/netlist.v"), slurp(b.dir / "ga/out/netlist.v"));
+  EXPECT_EQ(slurp(a.dir / "ga/out/lut/lut.bin"), slurp(b.dir / "ga/out/lut/lut.bin"));
+  fs::remove_all(a.dir);
+  fs::remove_all(b.dir);
+}
+
+TEST(ApproxGaStage, RejectsANetlistWithWrongPortWidths) {
+  const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "widths", "--set ga.a_width=5");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("mult4u_seed.v"), std::string::npos) << r.output;
+  fs::remove_all(r.dir);
+}
+
+TEST(ApproxGaStage, RejectsABrokenNetlistNamingFileAndLine) {
+  const fs::path dir = fs::temp_directory_path() / ("approx_bad_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string text = slurp(kData + "/mult4u_seed.v");
+  const auto pos = text.find("XOR2");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 4, "XQR9");
+  std::ofstream(dir / "bad.v") << text;
+  std::string flow = slurp(kData + "/ga_4x4.yaml");
+  flow.replace(flow.find("mult4u_seed.v"), 13, (dir / "bad.v").string());
+  flow.replace(flow.find("../../../../cells"), 17, std::string(FLOWRUN_CELLS_DIR));
+  std::ofstream(dir / "flow.yaml") << flow;
+  const FlowRun r = flowrun((dir / "flow.yaml").string(), "bad");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("bad.v:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("XQR9"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+  fs::remove_all(r.dir);
+}
+
+}  // namespace
