@@ -192,6 +192,11 @@ std::optional<std::string> FlowReader::scalar_text(const YAML::Node& node,
 
 bool FlowReader::read_root() {
   try {
+    std::error_code ec;
+    if (fs::is_directory(file_, ec)) {
+      error({file_.string(), 0, 0}, "is a folder, not a flow file");
+      return false;
+    }
     std::ifstream in(file_);
     if (!in) {
       error({file_.string(), 0, 0}, "cannot open the flow file");

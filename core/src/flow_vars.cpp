@@ -93,7 +93,13 @@ std::optional<json> FlowVars::expand_scalar(const std::string& text, bool quoted
   auto expanded = expand(text, loc, diags);
   if (!expanded) return std::nullopt;
   if (quoted) return json(*expanded);
-  return yaml_scalar_to_json(YAML::Node(*expanded));
+  try {
+    return yaml_scalar_to_json(YAML::Node(*expanded));
+  } catch (const YAML::Exception&) {
+    // Looks like a number but does not fit one (1e999): keep the text, so
+    // the param check reports it as what it is.
+    return json(*expanded);
+  }
 }
 
 }  // namespace flowrun

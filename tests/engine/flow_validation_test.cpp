@@ -97,6 +97,29 @@ TEST(FlowValidation, MissingFile) {
       << r.all();
 }
 
+TEST(FlowValidation, OddInputsGiveMessagesNotCrashes) {
+  auto r = load(flow_path("."));
+  EXPECT_TRUE(r.has(0, 0, "is a folder, not a flow file")) << r.all();
+  r = load(write_temp_flow("empty.yaml", ""));
+  EXPECT_TRUE(r.has(1, 1, "a flow file must be a YAML map")) << r.all();
+  r = load(write_temp_flow("odd.yaml",
+                           "stages:\n"
+                           "  t:\n"
+                           "    uses: demo.typed\n"
+                           "    with: {label: [a], ratio: 1e999, count: 99999999999999999999, flag:}\n"
+                           "    inputs: {text: {a: b}}\n"
+                           "    after: {x: y}\n"
+                           "  ? [k]\n"
+                           "  : {uses: demo.source}\n"));
+  EXPECT_TRUE(r.has(4, 19, "param 'label' of stage 't' must be a string, got a list")) << r.all();
+  EXPECT_TRUE(r.has(4, 31, "param 'ratio' of stage 't' must be a float, got string '1e999'")) << r.all();
+  EXPECT_TRUE(r.has(4, 45, "param 'count' of stage 't' must be an int, got float 1e+20")) << r.all();
+  EXPECT_TRUE(r.has(4, 67, "param 'flag' of stage 't' must be a bool (true or false), got nothing (null)")) << r.all();
+  EXPECT_TRUE(r.has(5, 20, "input 'text' of stage 't' must be `stage.port` or a file path")) << r.all();
+  EXPECT_TRUE(r.has(6, 12, "`after` of stage 't' must be a list of stage names")) << r.all();
+  EXPECT_TRUE(r.has(7, 5, "stages: keys must be plain names")) << r.all();
+}
+
 TEST(FlowValidation, NotAMapAndNoStages) {
   auto r = load(write_temp_flow("list.yaml", "- a\n- b\n"));
   ASSERT_EQ(r.diags.size(), 1u) << r.all();
