@@ -256,3 +256,26 @@ TEST_F(Run, SweepFansOutAndGathers) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Run, InterruptCancelsRunningStagesAndSkipsTheRest) {
+  const std::string flow = write_flow(
+      "name: c\nplugins: [" + plugin("demo") + "]\nstages:\n"
+      "  nap:\n    uses: demo.sleep\n    with: {seconds: 60}\n"
+      "  next:\n    uses: demo.transform\n    inputs: {text: nap.text}\n");
+  // coreutils `timeout` delivers SIGINT after a second, as Ctrl-C would.
+  ToolCall call{.program = "timeout",
+                .args = {"--preserve-status", "--signal=INT", "1", FLOWRUN_BIN, "run", flow,
+                         "--run-dir", (dir_ / "run").string(), "--no-cache"},
+                .cwd = dir_,
+                .timeout = std::chrono::seconds(30)};
+  ToolResult r = run_program(resolve_program("timeout", {}), call, nullptr);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_LT(r.seconds, 20.0);
+  EXPECT_EQ(status("nap"), "failed");
+  EXPECT_EQ(status("next"), "skipped");
+  EXPECT_FALSE(fs::exists(dir_ / "run/nap/out"));
+}
+
+}  // namespace
