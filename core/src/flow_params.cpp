@@ -51,8 +51,9 @@ std::string join(const std::vector<std::string>& v) {
 
 // One scalar (a param's value or a list item). `what` names it in messages.
 std::optional<json> check_scalar(const ParamSpec& spec, ParamType type, const json& v,
-                                 const SourceLoc& loc, const std::string& what,
-                                 const fs::path& base_dir, std::vector<Diagnostic>& diags) {
+                                 const std::string& text, const SourceLoc& loc,
+                                 const std::string& what, const fs::path& base_dir,
+                                 std::vector<Diagnostic>& diags) {
   json out;
   switch (type) {
     case ParamType::Bool:
@@ -73,8 +74,13 @@ std::optional<json> check_scalar(const ParamSpec& spec, ParamType type, const js
   if (out.is_null()) {
     std::string hint;
     if ((type == ParamType::String || type == ParamType::Path) &&
-        (v.is_number() || v.is_boolean()))
-      hint = " (quote it: \"" + v.dump() + "\")";
+        (v.is_number() || v.is_boolean())) {
+      // A lone ${var} keeps the var's type, so quoting it would not help.
+      if (text.rfind("${", 0) == 0)
+        hint = " (from '" + text + "', which keeps the var's type; quote the var's value in `vars`)";
+      else
+        hint = " (quote it: \"" + v.dump() + "\")";
+    }
     diags.push_back({loc, what + " must be " + a_type(type) + ", got " + describe_value(v) + hint});
     return std::nullopt;
   }
@@ -121,7 +127,8 @@ std::optional<json> check_scalar(const ParamSpec& spec, ParamType type, const js
 std::optional<json> coerce_param(const ParamSpec& spec, const LocatedValue& value,
                                  const ParamCheck& check, std::vector<Diagnostic>& diags) {
   if (!is_list(spec.type))
-    return check_scalar(spec, spec.type, value.value, value.loc, check.what, check.base_dir, diags);
+    return check_scalar(spec, spec.type, value.value, value.source, value.loc, check.what,
+                        check.base_dir, diags);
   if (!value.value.is_array()) {
     diags.push_back({value.loc, check.what + " must be " + a_type(spec.type) + ", got " +
                                     describe_value(value.value)});
@@ -131,7 +138,7 @@ std::optional<json> coerce_param(const ParamSpec& spec, const LocatedValue& valu
   bool ok = true;
   for (size_t i = 0; i < value.value.size(); ++i) {
     const SourceLoc& loc = i < value.items.size() ? value.items[i] : value.loc;
-    auto item = check_scalar(spec, item_type(spec.type), value.value[i], loc,
+    auto item = check_scalar(spec, item_type(spec.type), value.value[i], "", loc,
                              check.what + " item " + std::to_string(i + 1), check.base_dir, diags);
     if (item) out.push_back(*item);
     else ok = false;

@@ -658,7 +658,7 @@ std::optional<json> FlowReader::resolve_default(const RawStage& raw, const Param
   if (!ok) return std::nullopt;
   // A relative default is relative to the plugin that declared it.
   const fs::path base = registry_->provider(raw.base.kind).parent_path();
-  return coerce_param(p, LocatedValue{value, raw.loc, {}, {}},
+  return coerce_param(p, LocatedValue{value, raw.loc, {}, {}, {}},
                       {describe(raw) + ": default of param '" + p.name + "'",
                        base.empty() ? dir_ : base},
                       diags_);

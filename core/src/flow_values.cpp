@@ -48,7 +48,7 @@ std::optional<LocatedValue> read_value(const YAML::Node& node, const Locator& wh
                                        const FlowVars& vars, std::vector<Diagnostic>& diags) {
   auto value = read_json(node, where, vars, diags);
   if (!value) return std::nullopt;
-  LocatedValue out{*value, where.at(node), {}, {}};
+  LocatedValue out{*value, where.at(node), {}, {}, node.IsScalar() ? node.Scalar() : ""};
   if (node.IsSequence())
     for (const auto& item : node) out.items.push_back(where.at(item));
   // Sweep names show values as written (0.005, not 0.0050000000000000001),

@@ -26,7 +26,8 @@ struct LocatedValue {
   json value;
   SourceLoc loc;
   std::vector<SourceLoc> items;  // one per element when value is a list
-  std::string text;              // the scalar as written (for sweep names)
+  std::string text;              // the value as written, substituted (sweep names)
+  std::string source;            // the scalar exactly as in the file ("${n}")
 };
 
 // Converts a param value node: scalars substituted and typed (see

@@ -82,6 +82,37 @@ TEST(FlowResolve, BuiltinAndEnvironmentVars) {
       << bad.all();
 }
 
+TEST(FlowResolve, VarsUseEarlierVarsAndUnquotedResultsAreRetyped) {
+  const auto r = load(write_temp_flow("vars.yaml",
+                                      "vars:\n"
+                                      "  n: 1\n"
+                                      "  family: demo\n"
+                                      "  kind: ${family}.source\n"
+                                      "  same: ${n}\n"
+                                      "stages:\n"
+                                      "  s:\n"
+                                      "    uses: ${kind}\n"
+                                      "    description: makes ${n}0 lines\n"
+                                      "    with:\n"
+                                      "      lines: ${n}0\n"
+                                      "      text: \"${same}${same}\"\n"));
+  ASSERT_TRUE(r.diags.empty()) << r.all();
+  const auto& s = r.stage("s");
+  EXPECT_EQ(s.kind, "demo.source");
+  EXPECT_EQ(s.description, "makes 10 lines");
+  EXPECT_EQ(s.params["lines"], 10);  // "10" unquoted reads as an int
+  EXPECT_EQ(s.params["text"], "11");  // quoted text stays text
+  // '${same}' alone takes the var's type (an int), which a string param refuses.
+  const auto bad = load(write_temp_flow("vars2.yaml",
+                                        "vars: {n: 1}\n"
+                                        "stages:\n"
+                                        "  s:\n"
+                                        "    uses: demo.source\n"
+                                        "    with: {text: '${n}', lines: '${n}'}\n"));
+  EXPECT_TRUE(bad.has(5, 18, "param 'text' of stage 's' must be a string, got int 1 (from '${n}', which keeps the var's type")) << bad.all();
+  EXPECT_EQ(bad.diags.size(), 1u) << bad.all();
+}
+
 TEST(FlowResolve, TypedSubstitutionIsCheckedAgainstTheParam) {
   // A var holding text used where an int is declared is a type error at
   // the place of use.
