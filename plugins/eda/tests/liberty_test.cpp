@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 using namespace flowrun::liberty;
@@ -163,4 +165,21 @@ TEST(Liberty, MalformedInputNamesFileAndLine) {
   expect_error("library (x) {\n comment : \"open\n}\n", "bad.lib:2: expected a closing '\"'");
   expect_error("", "bad.lib:1: expected a library group");
   EXPECT_THROW(read_liberty("/nonexistent/cells.lib"), LibertyError);
+}
+
+TEST(Liberty, WithoutCellsKeepsEverythingElse) {
+  const std::string text = "library (x) {\n  a : 1;\n  cell (A) { area : 1; }\n  cell (B) { area : 2; }\n}\n";
+  std::string out = liberty_without_cells(text, "x.lib", {"A"});
+  EXPECT_EQ(out, "library (x) {\n  a : 1;\n  /* cell (A) removed by flowrun */\n  cell (B) { area : 2; }\n}\n");
+  Library lib = parse_liberty(out, "x.lib");
+  ASSERT_EQ(lib.cells.size(), 1u);
+  EXPECT_EQ(lib.cells[0].name, "B");
+  EXPECT_THROW(liberty_without_cells(text, "x.lib", {"C"}), LibertyError);
+  // The real library minus NOR2 and BUF still reads, with 7 cells.
+  std::ifstream in(FLOWRUN_CELLS_LIB);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Library cut = parse_liberty(liberty_without_cells(ss.str(), "cells.lib", {"NOR2", "BUF"}), "cells.lib");
+  EXPECT_EQ(cut.cells.size(), 7u);
+  EXPECT_EQ(cut.find("NOR2"), nullptr);
 }

@@ -122,6 +122,31 @@ Library parse_liberty(std::string_view text, const std::string& file_name) {
   return lib;
 }
 
+std::string liberty_without_cells(std::string_view text, const std::string& file_name,
+                                  const std::vector<std::string>& drop) {
+  Group root = detail::parse_syntax(text, file_name);
+  std::vector<const Group*> cut;
+  for (const auto& name : drop) {
+    const Group* found = nullptr;
+    for (const auto& g : root.groups)
+      if (g.type == "cell" && g.args.size() == 1 && g.args[0] == name) found = &g;
+    if (!found) throw LibertyError(file_name + ": expected a cell named '" + name + "' in the library");
+    cut.push_back(found);
+  }
+  std::string out;
+  std::size_t pos = 0;
+  for (const auto& g : root.groups) {
+    bool dropped = false;
+    for (const Group* c : cut) dropped = dropped || c == &g;
+    if (!dropped) continue;
+    out.append(text.substr(pos, g.begin - pos));
+    out += "/* cell (" + g.args[0] + ") removed by flowrun */";
+    pos = g.end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
 Library read_liberty(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw LibertyError(file.string() + ": cannot open the Liberty file");

@@ -14,6 +14,7 @@ struct Token {
   Tok kind = Tok::End;
   std::string text;  // word or string contents, or the punctuation char
   int line = 0;
+  std::size_t begin = 0, end = 0;  // byte range in the text
 };
 
 class Lexer {
@@ -24,6 +25,7 @@ class Lexer {
     skip_space_and_comments();
     Token t;
     t.line = line_;
+    t.begin = t.end = i_;
     if (i_ >= s_.size()) return t;
     char c = s_[i_];
     if (c == '"') {
@@ -46,12 +48,14 @@ class Lexer {
       }
       t.kind = Tok::String;
       t.text = std::move(out);
+      t.end = i_;
       return t;
     }
     if (is_punct(c)) {
       ++i_;
       t.kind = Tok::Punct;
       t.text = std::string(1, c);
+      t.end = i_;
       return t;
     }
     std::size_t start = i_;
@@ -61,6 +65,7 @@ class Lexer {
     if (i_ == start) fail(line_, std::string("unexpected character '") + c + "'");
     t.kind = Tok::Word;
     t.text = std::string(s_.substr(start, i_ - start));
+    t.end = i_;
     return t;
   }
 
@@ -159,6 +164,7 @@ class Parser {
     Group g;
     g.type = name.text;
     g.line = name.line;
+    g.begin = name.begin;
     g.args = parse_args(name);
     expect("{", "to open the body of group '" + name.text + "'");
     parse_body(g);
@@ -197,6 +203,7 @@ class Parser {
           Group child;
           child.type = name.text;
           child.line = name.line;
+          child.begin = name.begin;
           child.args = std::move(args);
           parse_body(child);
           g.groups.push_back(std::move(child));
@@ -208,6 +215,7 @@ class Parser {
         lex_.fail(tok_.line, "expected ':' or '(' after '" + name.text + "', got " + describe(tok_));
       }
     }
+    g.end = tok_.end;
     advance();  // '}'
   }
 

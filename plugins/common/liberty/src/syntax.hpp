@@ -24,6 +24,7 @@ struct Group {
   std::vector<Attribute> attributes;
   std::vector<Group> groups;
   int line = 0;
+  std::size_t begin = 0, end = 0;   // byte range in the text, name to '}'
 
   const Attribute* attribute(std::string_view name) const {
     for (const auto& a : attributes) if (a.name == name) return &a;

@@ -74,6 +74,13 @@ Library read_liberty(const std::filesystem::path& file);
 // The same for text already in memory; file_name is used in messages.
 Library parse_liberty(std::string_view text, const std::string& file_name);
 
+// The text of a Liberty library with the named cells' groups removed (and
+// nothing else changed), e.g. to restrict a technology mapper to a subset of
+// cells. Throws LibertyError for malformed text or a name that is not a
+// cell of the library.
+std::string liberty_without_cells(std::string_view text, const std::string& file_name,
+                                  const std::vector<std::string>& drop);
+
 // Truth table of a Liberty boolean expression over the given variables
 // (at most 6; variables[0] = LSB of the assignment index). Operators, from
 // the highest precedence: ! (prefix) and ' (postfix) NOT; ^ XOR; * & and

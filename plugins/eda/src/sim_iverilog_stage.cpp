@@ -1,0 +1,104 @@
+// sim.iverilog: compiles a testbench with a design (RTL, or a gate-level
+// netlist plus cell models) with Icarus Verilog and runs it with vvp.
+#include "sim_support.hpp"
+#include "tool_util.hpp"
+
+#include <flowrun/sdk.hpp>
+
+namespace flowrun::eda {
+namespace {
+
+class SimIverilog final : public Stage {
+ public:
+  SimIverilog() {
+    spec_.kind = "sim.iverilog";
+    spec_.version = "1";
+    spec_.summary = "Simulate a testbench against a design or gate-level netlist with Icarus Verilog";
+    spec_.doc =
+        "Compiles the testbench sources and the design with\n"
+        "  iverilog -g2005 -s <top> -DFLOWRUN_TBDIR=\"<testbench dir>/\" ...\n"
+        "and runs vvp in the `results` folder (so files the testbench writes,\n"
+        "e.g. dump.vcd, land there). The testbench must print one line\n"
+        "  FLOWRUN_RESULT {\"status\":\"PASS\",\"vectors\":N,\"mismatches\":M,...}\n"
+        "Every numeric field becomes a metric. The stage fails when the line is\n"
+        "missing, status is not PASS, mismatches > 0, compilation fails or the\n"
+        "simulation times out. For gate-level simulation set cell_models to\n"
+        "${site.cell_verilog}.";
+    spec_.inputs = {
+        {"testbench", "testbench", "folder with testbench.json, sources and data", "", false, false},
+        {"design", "verilog|netlist", "a .v file or a folder of .v files", "", false, false},
+    };
+    spec_.outputs = {
+        {"results", "report", "whatever the testbench wrote (cwd of the simulation)", "results/"},
+        {"summary", "report", "summary.json: the FLOWRUN_RESULT fields, files and timing", "summary.json"},
+    };
+    spec_.params = {
+        {"cell_models", ParamType::Path,
+         "Verilog models of the cells for gate-level simulation, e.g. ${site.cell_verilog}; empty: none",
+         "", {}, {}, {}},
+        {"vcd", ParamType::Bool, "pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
+        {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s", 0, 0.0, 86400.0,
+         {}},
+        {"compile_timeout", ParamType::Int, "iverilog timeout in seconds", 300, 1.0, 86400.0, {}},
+    };
+    spec_.key_metrics = {"vectors", "mismatches"};
+  }
+  const StageSpec& spec() const override { return spec_; }
+
+  void run(Context& ctx) const override {
+    Testbench tb = read_testbench(ctx.input("testbench"));
+    std::vector<fs::path> design = verilog_sources(ctx.input("design"));
+    fs::path cells = ctx.param<std::string>("cell_models");
+    std::error_code ec;
+    if (!cells.empty() && !fs::is_regular_file(cells, ec))
+      throw StageError("cell_models: " + cells.string() + " does not exist");
+
+    const fs::path vvp = ctx.work_dir() / "sim.vvp";
+    ctx.progress(0.05, "compiling");
+    ToolCall compile{"iverilog", iverilog_args(tb, design, cells, vvp), ctx.work_dir(),
+                     std::chrono::seconds(ctx.param<std::int64_t>("compile_timeout")), "iverilog", {}, {}};
+    run_checked(ctx, compile, "compiling the testbench " + tb.top);
+
+    const fs::path results = ctx.output("results");
+    fs::create_directories(results);
+    std::int64_t timeout = ctx.param<std::int64_t>("timeout");
+    if (timeout == 0) timeout = tb.timeout_s;
+    std::vector<std::string> args = {vvp.string()};
+    if (ctx.param<bool>("vcd")) args.push_back("+vcd");
+    ctx.progress(0.2, "simulating");
+    ToolCall sim{"vvp", args, results, std::chrono::seconds(timeout), "iverilog", {}, {}};
+    ToolResult r = ctx.run_tool(sim);
+    if (r.timed_out)
+      throw StageError("simulation of " + tb.top + " timed out after " + std::to_string(timeout) +
+                       " s (testbench timeout_s or the stage's timeout param)");
+
+    json result = parse_sim_result(r.output);
+    for (const auto& [key, value] : result.items())
+      if (value.is_number()) ctx.metric(key, value);
+
+    json summary = {{"testbench", tb.top},
+                    {"testbench_dir", tb.dir.string()},
+                    {"design", json::array()},
+                    {"cell_models", cells.string()},
+                    {"gate_level", !cells.empty()},
+                    {"sim_seconds", r.seconds},
+                    {"exit_code", r.exit_code},
+                    {"result", result}};
+    for (const auto& d : design) summary["design"].push_back(d.string());
+    write_text(ctx.output("summary"), summary.dump(2) + "\n");
+
+    if (std::string why = sim_failure(result); !why.empty()) throw StageError(why);
+    if (r.exit_code != 0)
+      throw StageError("vvp exited with code " + std::to_string(r.exit_code) +
+                       " although the testbench reported PASS:\n" + tail_lines(r.output, 10));
+    ctx.info("testbench " + tb.top + " passed: " + result.dump());
+  }
+
+ private:
+  StageSpec spec_;
+};
+
+}  // namespace
+}  // namespace flowrun::eda
+
+FLOWRUN_REGISTER_STAGE(flowrun::eda::SimIverilog)

@@ -1,0 +1,115 @@
+// sta.opensta: static timing and power of a netlist with OpenSTA.
+#include "sta_support.hpp"
+#include "tool_util.hpp"
+#include "verilog_scan.hpp"
+
+#include <flowrun/sdk.hpp>
+
+namespace flowrun::eda {
+namespace {
+
+class StaOpensta final : public Stage {
+ public:
+  StaOpensta() {
+    spec_.kind = "sta.opensta";
+    spec_.version = "1";
+    spec_.summary = "Static timing analysis and power estimate of a netlist with OpenSTA";
+    spec_.doc =
+        "Writes constraints (constraints.sdc: a clock of clock_period_ns on\n"
+        "clock_port, or a virtual clock when the netlist has no such port, so\n"
+        "input->output paths of combinational logic are timed; input/output\n"
+        "delays, output load, input transition) and an OpenSTA script\n"
+        "(read_liberty, read_verilog, link_design, read_sdc, report_checks,\n"
+        "report_wns/tns, report_power with a global input activity).\n"
+        "Metrics: wns_ns (worst slack, positive when met), tns_ns,\n"
+        "critical_path_ns = clock_period_ns - worst slack (the shortest period\n"
+        "that meets timing), fmax_mhz = 1000 / critical_path_ns, power_mw and\n"
+        "its internal/switching/leakage parts.";
+    spec_.inputs = {{"netlist", "netlist", "structural Verilog of Liberty cells", "", false, false}};
+    spec_.outputs = {
+        {"timing", "report", "OpenSTA's reports: paths, slack, power", "timing.rpt"},
+        {"sdc", "report", "the constraints used", "constraints.sdc"},
+    };
+    spec_.params = {
+        {"liberty", ParamType::Path, "Liberty cell library", "${site.cell_library}", {}, {}, {}},
+        {"top", ParamType::String, "top module; empty: the module no other module instantiates", "", {}, {}, {}},
+        {"clock_port", ParamType::String, "clock input; when the netlist has no such port a virtual clock is used",
+         "clk", {}, {}, {}},
+        {"clock_period_ns", ParamType::Float, "clock period", 10.0, 0.001, 1e6, {}},
+        {"input_delay_ns", ParamType::Float, "input delay relative to the clock", 0.0, 0.0, 1e6, {}},
+        {"output_delay_ns", ParamType::Float, "output delay (required before the next edge)", 0.0, 0.0, 1e6, {}},
+        {"load_pf", ParamType::Float, "capacitive load on every output", 0.005, 0.0, 100.0, {}},
+        {"input_transition_ns", ParamType::Float, "transition time of every input", 0.02, 0.0, 100.0, {}},
+        {"activity", ParamType::Float, "input toggles per clock period for the power estimate", 0.1, 0.0, 2.0, {}},
+        {"timeout", ParamType::Int, "OpenSTA timeout in seconds", 600, 1.0, 86400.0, {}},
+    };
+    spec_.key_metrics = {"wns_ns", "fmax_mhz", "power_mw"};
+  }
+  const StageSpec& spec() const override { return spec_; }
+
+  void run(Context& ctx) const override {
+    StaSetup s;
+    s.liberty = ctx.param<std::string>("liberty");
+    std::error_code ec;
+    if (s.liberty.empty() || !fs::is_regular_file(s.liberty, ec))
+      throw StageError("liberty: " + s.liberty.string() + " does not exist");
+    s.netlist = ctx.input("netlist");
+    if (fs::is_directory(s.netlist, ec)) {
+      auto files = verilog_sources(s.netlist);
+      if (files.size() != 1)
+        throw StageError(s.netlist.string() + ": expected one netlist file, found " + std::to_string(files.size()));
+      s.netlist = files[0];
+    }
+    auto modules = scan_verilog_modules(read_text(s.netlist));
+    const ScannedModule& top = pick_top(modules, ctx.param<std::string>("top"), s.netlist.string());
+    s.top = top.name;
+    const std::string clock = ctx.param<std::string>("clock_port");
+    if (!clock.empty() && top.inputs.count(clock)) s.clock_port = clock;
+    else ctx.info("no clock port '" + clock + "' on " + s.top + ": timing input-to-output paths with a virtual clock");
+    s.period_ns = ctx.param<double>("clock_period_ns");
+    s.input_delay_ns = ctx.param<double>("input_delay_ns");
+    s.output_delay_ns = ctx.param<double>("output_delay_ns");
+    s.load_pf = ctx.param<double>("load_pf");
+    s.input_transition_ns = ctx.param<double>("input_transition_ns");
+    s.activity = ctx.param<double>("activity");
+    s.sdc = ctx.output("sdc");
+    write_text(s.sdc, sta_sdc(s));
+    const fs::path tcl = ctx.work_dir() / "sta.tcl";
+    write_text(tcl, sta_tcl(s));
+
+    ctx.progress(0.1, "opensta");
+    ToolCall call{"sta", {"-no_init", "-no_splash", "-exit", tcl.string()}, ctx.work_dir(),
+                  std::chrono::seconds(ctx.param<std::int64_t>("timeout")), "opensta", {}, {}};
+    ToolResult r = run_checked(ctx, call, "static timing analysis");
+    // OpenSTA reports Tcl errors but may still exit 0.
+    if (r.output.find("Error:") != std::string::npos || r.output.find("\nError") != std::string::npos)
+      throw StageError("OpenSTA reported errors:\n" + tail_lines(r.output, 15));
+    write_text(ctx.output("timing"), r.output);
+
+    StaResult res = parse_sta_output(r.output);
+    const double critical = s.period_ns - res.worst_slack_ns;
+    ctx.metric("wns_ns", res.worst_slack_ns);
+    ctx.metric("tns_ns", res.tns_ns);
+    ctx.metric("clock_period_ns", s.period_ns);
+    ctx.metric("critical_path_ns", critical);
+    if (critical > 0) ctx.metric("fmax_mhz", 1000.0 / critical);
+    if (res.total_w) {
+      ctx.metric("power_mw", *res.total_w * 1e3);
+      ctx.metric("internal_power_mw", *res.internal_w * 1e3);
+      ctx.metric("switching_power_mw", *res.switching_w * 1e3);
+      ctx.metric("leakage_power_mw", *res.leakage_w * 1e3);
+    } else {
+      ctx.warn("OpenSTA printed no power report");
+    }
+    ctx.info("worst slack " + std::to_string(res.worst_slack_ns) + " ns at " + std::to_string(s.period_ns) +
+             " ns; critical path " + std::to_string(critical) + " ns");
+  }
+
+ private:
+  StageSpec spec_;
+};
+
+}  // namespace
+}  // namespace flowrun::eda
+
+FLOWRUN_REGISTER_STAGE(flowrun::eda::StaOpensta)
