@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -80,6 +81,33 @@ TEST(ArithFlow, GoldenbrickCatchesAWrongMultiplier) {
   const FlowRun r = run_flowrun(kData + "/mult4x4_wrong_rtl.yaml", "wrong");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(r.stage("sim")["status"], "failed");
+}
+
+// The whole chain after synthesis on a 4x4 seed, swept over two bounds:
+// every instance's evolved netlist reproduces its LUT in Icarus Verilog,
+// verify.lut agrees with the GA's metrics, and approx.pareto gathers both.
+TEST(ArithFlow, SmallSweepVerifiesEveryInstanceAndGathersThem) {
+  const FlowRun r = run_flowrun(kData + "/approx4x4_sweep.yaml", "sweep4");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* eps : {"0.05", "0.2"}) {
+    const std::string key = std::string("[eps_end=") + eps + "]";
+    const json& ga = r.stage("ga" + key)["metrics"];
+    const json& verify = r.stage("verify" + key)["metrics"];
+    EXPECT_EQ(verify["table_matches"], 1) << key;
+    for (const auto& name : flowrun::gates::error_metric_names())
+      EXPECT_EQ(verify[name].get<double>(), ga[name].get<double>()) << key << " " << name;
+    EXPECT_LE(ga["wce"].get<double>(), std::stod(eps)) << key;
+    EXPECT_EQ(r.stage("sim_evolved" + key)["metrics"]["vectors"], 256) << key;
+  }
+  std::ifstream table(r.dir / "pareto" / "out" / "table.csv");
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(table, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].rfind("\"ga[eps_end=0.05]\",0.05,", 0), 0u) << rows[1];
+  EXPECT_EQ(rows[2].rfind("\"ga[eps_end=0.2]\",0.2,", 0), 0u) << rows[2];
+  EXPECT_EQ(r.stage("pareto")["metrics"]["designs"], 2);
+  const std::string front = slurp(r.dir / "pareto" / "out" / "pareto.csv");
+  EXPECT_EQ(front.rfind("cost,error,instance,eps_end,cost_value,error_value\ntransistors,wce,", 0), 0u) << front;
 }
 
 // flows/approx_mult.yaml end to end with a 10 s GA.
