@@ -43,13 +43,12 @@ bool Session::open() {
 
 bool Session::load_flow(const fs::path& flow_file) {
   std::vector<Diagnostic> diags;
-  for (const auto& p : flow_plugin_paths(flow_file, diags)) load_path(p, true);
-  if (diags.empty() && errors_.empty()) {
-    FlowOptions opts;
-    opts.builtin_vars = site_.builtin_vars();
-    opts.overrides = options_.overrides;
-    flow_ = flowrun::load_flow(flow_file, registry_, opts, diags);
-  }
+  FlowOptions opts;
+  opts.builtin_vars = site_.builtin_vars();
+  opts.overrides = options_.overrides;
+  for (const auto& p : flow_plugin_paths(flow_file, diags, opts)) load_path(p, true);
+  // The first pass already reported a file that cannot be read or parsed.
+  if (diags.empty() && errors_.empty()) flow_ = flowrun::load_flow(flow_file, registry_, opts, diags);
   for (const auto& d : diags) errors_.push_back(d.str());
   return errors_.empty();
 }

@@ -17,7 +17,13 @@ json yaml_scalar_to_json(const YAML::Node& node) {
     long long v = std::strtoll(s.c_str(), nullptr, 10);
     if (errno == 0) return v;
   }
-  if (std::regex_match(s, float_re)) return node.as<double>();
+  if (std::regex_match(s, float_re)) {
+    try {
+      return node.as<double>();
+    } catch (const YAML::Exception&) {
+      return s;  // out of range for a double (1e999): keep the text
+    }
+  }
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   if (s == "~" || s == "null" || s.empty()) {
