@@ -54,8 +54,10 @@ class Words {
 
 // Immutable gate values shared between a parent and its offspring.
 using SharedWords = std::shared_ptr<std::uint64_t>;
-inline SharedWords make_shared_words(std::size_t n) {
-  return SharedWords(aligned_words(n), AlignedFree{});
-}
+// A gate-value buffer of n words from a recycling pool: buffers are carved
+// from 2 MiB huge-page-backed slabs (fewer TLB misses when the evaluator
+// reads hundreds of gates' values at the same offset) and return to the
+// pool when the last individual sharing them goes away.
+SharedWords make_shared_words(std::size_t n);
 
 }  // namespace flowrun::approx
