@@ -54,6 +54,7 @@ StageSpec make_spec() {
        "less resolution)",
        0, 0, 30, {}},
   };
+  s.key_metrics = {"eval_accuracy", "accuracy_loss", "agreement", "saturations"};
   return s;
 }
 

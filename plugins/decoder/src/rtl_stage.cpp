@@ -36,6 +36,7 @@ StageSpec make_spec() {
       {"mac_units", ParamType::Int,
        "multipliers: 0 or rois*history = fully parallel; fewer = serial groups", 0, 0, 65536, {}},
   };
+  s.key_metrics = {"mac_units", "latency_cycles", "throughput_frames_per_cycle"};
   return s;
 }
 

@@ -37,6 +37,7 @@ StageSpec make_spec() {
       {"timeout_s", ParamType::Int, "simulation time limit written to testbench.json", 600, 1,
        86400, {}},
   };
+  s.key_metrics = {"vectors", "expected_float_agreement"};
   return s;
 }
 

@@ -27,7 +27,8 @@ class DecoderFlow : public ::testing::Test {
   int run(const fs::path& run_dir, const std::vector<std::string>& sets, json* report,
           std::string* output) {
     std::string cmd = std::string("'") + FLOWRUN_BIN + "' run '" + kFlow + "' --run-dir '" +
-                      run_dir.string() + "' --set data.frames=300";
+                      run_dir.string() + "' --cache-dir '" +
+                      (run_dir.parent_path() / "cache").string() + "' --set data.frames=300";
     for (const auto& s : sets) cmd += " --set " + s;
     const auto r = test::run_in(run_dir.parent_path(), cmd);
     *output = r.output;
