@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -83,6 +84,18 @@ TEST(ArithFlow, GoldenbrickCatchesAWrongMultiplier) {
   EXPECT_EQ(r.stage("sim")["status"], "failed");
 }
 
+TEST(ArithFlow, BadParamsAreClearStageErrors) {
+  FlowRun r = run_flowrun(kData + "/mult4x4_goldenbrick.yaml", "badmodule", "--set rtl.module=9lives");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.stage("rtl")["error"].get<std::string>().find("'9lives' is not a plain Verilog identifier"),
+            std::string::npos)
+      << r.output;
+  r = run_flowrun(kData + "/mult4x4_goldenbrick.yaml", "toowide", "--set bench.a_width=12 --set bench.b_width=12");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.stage("bench")["error"].get<std::string>().find("limited to 20 input bits"), std::string::npos)
+      << r.output;
+}
+
 // The whole chain after synthesis on a 4x4 seed, swept over two bounds:
 // every instance's evolved netlist reproduces its LUT in Icarus Verilog,
 // verify.lut agrees with the GA's metrics, and approx.pareto gathers both.
@@ -130,6 +143,15 @@ TEST(ArithFlowE2E, ApproxMultFlowVerifiesTheEvolvedMultiplier) {
   // The synthesized seed's transistor count is the GA's starting point.
   EXPECT_EQ(r.stage("synth")["metrics"]["transistors"].get<double>(), ga["seed_transistors"].get<double>());
   for (const char* s : {"sta_exact", "sta_evolved"}) EXPECT_GT(r.stage(s)["metrics"]["critical_path_ns"].get<double>(), 0) << s;
+
+  // The evolved netlist is lint-clean with the cell models.
+  const fs::path netlist = r.dir / "ga" / "out" / "netlist.v";
+  if (std::system("command -v verilator >/dev/null 2>&1") == 0) {
+    const std::string cmd = "verilator --lint-only -Wall --top-module mult8x8s " + kSource + "/cells/flowrun_cells.v " +
+                            netlist.string() + " >" + (r.dir / "lint.log").string() + " 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(r.dir / "lint.log");
+    EXPECT_EQ(slurp(r.dir / "lint.log"), "");
+  }
 
   // The evolved netlist, read back with flowrun_gates, computes its LUT.
   const auto lib = flowrun::liberty::read_liberty(kSource + "/cells/flowrun_cells.lib");
