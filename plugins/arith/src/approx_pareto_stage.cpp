@@ -65,8 +65,8 @@ class ApproxParetoStage : public Stage {
         "nmed, er). Timing reports are JSON objects with power_mw and\n"
         "critical_path_ns (or delay_ns), at top level or under \"metrics\".";
     spec_.inputs = {
-        {.name = "ga_metrics", .type = "any", .doc = "metrics.json of every approx.ga instance", .many = true},
-        {.name = "sta", .type = "any", .doc = "timing/power report of each evolved netlist",
+        {.name = "ga_metrics", .type = "report", .doc = "metrics.json of every approx.ga instance", .many = true},
+        {.name = "sta", .type = "report", .doc = "timing/power report of each evolved netlist",
          .optional = true, .many = true},
     };
     spec_.outputs = {

@@ -30,10 +30,10 @@ class VerifyLutStage : public Stage {
         "reported one (exactly, or within 1e-12 relative). Writes verify.json\n"
         "with both sets of numbers.";
     spec_.inputs = {
-        {.name = "results", .type = "any",
+        {.name = "results", .type = "report",
          .doc = "simulation results folder holding table.hex (or the table.hex file)"},
         {.name = "lut", .type = "lut", .doc = "lut/ folder with lut.csv (and lut.bin)"},
-        {.name = "metrics", .type = "any", .doc = "metrics.json of the producer (approx.ga)"},
+        {.name = "metrics", .type = "report", .doc = "metrics.json of the producer (approx.ga)"},
     };
     spec_.outputs = {{.name = "report", .type = "report", .doc = "comparison details",
                       .file = "verify.json"}};
