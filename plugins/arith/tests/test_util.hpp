@@ -1,6 +1,8 @@
 // Small helpers of the arith tests: temp folders, files, shell commands.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,9 +13,10 @@ namespace flowrun::arith::test {
 
 namespace fs = std::filesystem;
 
-// A fresh folder under the temp dir, named after the test.
+// A fresh folder under the temp dir, named after the test and this process
+// (so concurrent test runs do not share it).
 inline fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("flowrun_arith_test_" + name);
+  const fs::path dir = fs::temp_directory_path() / ("flowrun_arith_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

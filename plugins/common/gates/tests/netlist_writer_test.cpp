@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,7 +33,8 @@ bool have(const char* program) {
 
 // Runs a shell command; returns its exit status and output.
 std::pair<int, std::string> run(const std::string& cmd) {
-  const std::string out_file = (fs::temp_directory_path() / "gates_writer_test_out.txt").string();
+  const std::string out_file =
+      (fs::temp_directory_path() / ("gates_writer_test_out_" + std::to_string(::getpid()) + ".txt")).string();
   const int rc = std::system((cmd + " >" + out_file + " 2>&1").c_str());
   std::ifstream in(out_file);
   std::stringstream ss;
@@ -108,7 +111,7 @@ endmodule)", "t.v", cells());
 // The written netlist compiles cleanly with the cell models in Verilator
 // (-Wall) and Icarus Verilog.
 TEST(NetlistWriter, LintCleanWithVerilatorAndIcarus) {
-  const fs::path dir = fs::temp_directory_path() / "flowrun_gates_writer_lint";
+  const fs::path dir = fs::temp_directory_path() / ("flowrun_gates_writer_lint_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "netlist.v";
   auto nl = seed();
