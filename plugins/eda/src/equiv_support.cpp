@@ -13,13 +13,18 @@
 namespace flowrun::eda {
 
 std::string equiv_prepare_script(const std::vector<fs::path>& sources, const std::string& top,
-                                 const fs::path& json_out) {
+                                 const fs::path& json_out, bool rtl) {
   std::ostringstream y;
   y << "# flowrun verify.equiv: one design -> flat AIG with single-bit flip-flops\n";
   for (const auto& f : sources) y << "read_verilog " << yosys_quote(f) << "\n";
   y << (top.empty() ? std::string("hierarchy -check -auto-top\n") : "hierarchy -check -top " + top + "\n");
-  y << "proc\n";
-  y << "flatten\n";
+  if (rtl) {
+    y << "# the coarse part of synth.yosys' synthesis (no ABC): same arithmetic structure\n";
+    y << "synth -flatten" << (top.empty() ? std::string(" -auto-top") : " -top " + top) << " -run :fine\n";
+  } else {
+    y << "proc\n";
+    y << "flatten\n";
+  }
   y << "# undriven nets read as 0 on both sides\n";
   y << "setundef -undriven -zero\n";
   y << "# enables and synchronous resets become logic in front of plain flip-flops\n";
@@ -108,7 +113,13 @@ AigDesign read_aig_json(const json& j, const std::string& file) {
         f.reset = pin(c, "R", name, file);
       }
       f.names = names[f.q];
-      std::sort(f.names.begin(), f.names.end());
+      // User-visible names first (not cell pins such as "_14_.Q", not $-names).
+      auto rank = [](const std::string& n) {
+        return (n.find('.') != std::string::npos || n[0] == '_' || n[0] == '$') ? 1 : 0;
+      };
+      std::sort(f.names.begin(), f.names.end(), [&](const std::string& a, const std::string& b) {
+        return std::make_pair(rank(a), a) < std::make_pair(rank(b), b);
+      });
       d.flops.push_back(std::move(f));
     } else {
       throw StageError(file + ": cell " + name + " of type " + type +
@@ -231,8 +242,9 @@ CutPair cut_and_pair(const AigDesign& gold, const AigDesign& gate) {
   std::vector<std::pair<std::string, std::vector<long>>> gold_in, gate_in;
   std::vector<BlifOut> gold_out, gate_out;
   int pi = 0;
-  auto add_pi = [&](std::vector<long> gold_bits, std::vector<long> gate_bits) {
+  auto add_pi = [&](const std::string& label, std::vector<long> gold_bits, std::vector<long> gate_bits) {
     std::string name = "pi" + std::to_string(pi++);
+    cp.input_names.push_back(label);
     gold_in.emplace_back(name, std::move(gold_bits));
     gate_in.emplace_back(name, std::move(gate_bits));
   };
@@ -248,7 +260,7 @@ CutPair cut_and_pair(const AigDesign& gold, const AigDesign& gate) {
     const auto* q = gate_port[p.name];
     for (std::size_t i = 0; i < p.bits.size(); ++i) {
       std::string label = p.name + (p.bits.size() > 1 ? "[" + std::to_string(i) + "]" : "");
-      if (p.input) add_pi({p.bits[i]}, {q->bits[i]});
+      if (p.input) add_pi("input " + label, {p.bits[i]}, {q->bits[i]});
       else add_po("output " + label, p.bits[i], false, q->bits[i], false);
     }
   }
@@ -263,7 +275,7 @@ CutPair cut_and_pair(const AigDesign& gold, const AigDesign& gate) {
     std::vector<long> gold_q;
     for (std::size_t g = 0; g < gold.flops.size(); ++g)
       if (pair_of[g] == static_cast<long>(i)) gold_q.push_back(gold.flops[g].q);
-    add_pi(gold_q, {gate.flops[i].q});
+    add_pi("state of " + flop_label(gate.flops[i]), gold_q, {gate.flops[i].q});
   }
   for (std::size_t g = 0; g < gold.flops.size(); ++g) {
     const auto& a = gold.flops[g];
@@ -287,21 +299,28 @@ CutPair cut_and_pair(const AigDesign& gold, const AigDesign& gate) {
   return cp;
 }
 
-CecVerdict parse_cec_output(std::string_view out, const std::vector<std::string>& output_names) {
-  CecVerdict v;
-  std::string text(out);
-  // Name ABC's po<k> outputs the way a user knows them.
-  static const std::regex po(R"(\bpo(\d+)\b)");
-  std::string named;
-  auto begin = std::sregex_iterator(text.begin(), text.end(), po);
+namespace {
+
+// Replaces ABC's <prefix><k> names by the labels a user knows.
+std::string rename(const std::string& text, const std::string& prefix, const std::vector<std::string>& names) {
+  const std::regex re("\\b" + prefix + "(\\d+)\\b");
+  std::string out;
   std::size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
     std::size_t k = std::stoul((*it)[1].str());
-    named += text.substr(last, static_cast<std::size_t>(it->position()) - last);
-    named += k < output_names.size() ? "'" + output_names[k] + "'" : it->str();
+    out += text.substr(last, static_cast<std::size_t>(it->position()) - last);
+    out += k < names.size() ? "'" + names[k] + "'" : it->str();
     last = static_cast<std::size_t>(it->position() + it->length());
   }
-  named += text.substr(last);
+  return out + text.substr(last);
+}
+
+}  // namespace
+
+CecVerdict parse_cec_output(std::string_view out, const std::vector<std::string>& output_names,
+                            const std::vector<std::string>& input_names) {
+  CecVerdict v;
+  std::string named = rename(rename(std::string(out), "po", output_names), "pi", input_names);
   if (named.find("Networks are equivalent") != std::string::npos) {
     v.equivalent = true;
     v.decided = true;

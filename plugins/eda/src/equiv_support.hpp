@@ -28,8 +28,12 @@ namespace fs = std::filesystem;
 
 // The Yosys script that turns one design into the AIG-with-flip-flops JSON.
 // `sources` are read in order (cell models first for the netlist side).
+// The RTL side (rtl = true) goes through the same coarse synthesis as
+// synth.yosys (synth -run :fine: alumacc, multiplier and adder
+// architecture) so its arithmetic has the structure ABC started from and
+// cec finds the internal equivalences; the netlist side is only flattened.
 std::string equiv_prepare_script(const std::vector<fs::path>& sources, const std::string& top,
-                                 const fs::path& json_out);
+                                 const fs::path& json_out, bool rtl);
 
 // Signal ids: Yosys bit numbers; constants are kConst0 / kConst1 ("x" and
 // "z" read as 0).
@@ -50,7 +54,7 @@ struct AigDesign {
     bool reset_active_high = true;
     bool reset_value = false;
     long reset = kConst0;
-    std::vector<std::string> names;  // public names of the output net, sorted
+    std::vector<std::string> names;  // public names of the output net, plain names first
   };
   std::vector<And> ands;
   std::vector<Not> nots;
@@ -64,6 +68,7 @@ AigDesign read_aig_json(const json& j, const std::string& file);
 struct CutPair {
   std::string gold_blif, gate_blif;
   std::vector<std::string> output_names;  // po<k> -> "output p[3]" / "next state of acc[3]"
+  std::vector<std::string> input_names;   // pi<k> -> "input a[0]" / "state of acc[3]"
   int matched_flops = 0;                  // gold flip-flops paired with a netlist flip-flop
 };
 
@@ -78,6 +83,7 @@ struct CecVerdict {
 };
 
 // Reads ABC's `cec` output.
-CecVerdict parse_cec_output(std::string_view output, const std::vector<std::string>& output_names);
+CecVerdict parse_cec_output(std::string_view output, const std::vector<std::string>& output_names,
+                            const std::vector<std::string>& input_names = {});
 
 }  // namespace flowrun::eda

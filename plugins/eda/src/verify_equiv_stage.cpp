@@ -58,7 +58,7 @@ class VerifyEquiv final : public Stage {
     ctx.progress(0.05, "yosys: RTL");
     const fs::path gold_json = work / "gold.json";
     write_text(work / "gold.ys", equiv_prepare_script(verilog_sources(ctx.input("rtl")), ctx.param<std::string>("top"),
-                                                      gold_json));
+                                                      gold_json, true));
     run_checked(ctx, {"yosys", {"-q", "-l", (work / "gold.log").string(), "-s", (work / "gold.ys").string()}, work,
                       timeout, "yosys", {}, {}},
                 "preparing the RTL");
@@ -68,7 +68,7 @@ class VerifyEquiv final : public Stage {
     std::vector<fs::path> gate_sources = {models};
     for (const auto& f : verilog_sources(ctx.input("netlist"))) gate_sources.push_back(f);
     const fs::path gate_json = work / "gate.json";
-    write_text(work / "gate.ys", equiv_prepare_script(gate_sources, gold.top, gate_json));
+    write_text(work / "gate.ys", equiv_prepare_script(gate_sources, gold.top, gate_json, false));
     run_checked(ctx, {"yosys", {"-q", "-l", (work / "gate.log").string(), "-s", (work / "gate.ys").string()}, work,
                       timeout, "yosys", {}, {}},
                 "preparing the netlist");
@@ -84,7 +84,7 @@ class VerifyEquiv final : public Stage {
     ctx.progress(0.7, "abc cec");
     ToolResult r = run_checked(ctx, {"yosys-abc", {"-c", "cec gold.blif gate.blif"}, work, timeout, "yosys", {}, {}},
                                "equivalence checking");
-    CecVerdict v = parse_cec_output(r.output, cut.output_names);
+    CecVerdict v = parse_cec_output(r.output, cut.output_names, cut.input_names);
 
     std::string report = "flowrun verify.equiv: " + gold.top + "\n" +
                          "method: Yosys AIG + flip-flops paired by name + ABC cec\n" +
@@ -102,7 +102,8 @@ class VerifyEquiv final : public Stage {
       throw StageError("ABC did not decide equivalence:\n" + v.detail);
     ctx.metric("proven", v.equivalent ? 1 : 0);
     if (!v.equivalent)
-      throw StageError("not equivalent: ABC found a counterexample:\n" + v.detail);
+      throw StageError("not equivalent: ABC found a counterexample (inputs not listed are 0; 'state of' inputs "
+                       "are flip-flop values):\n" + v.detail);
     ctx.info("netlist proven equivalent to the RTL");
   }
 

@@ -20,14 +20,14 @@ using namespace flowrun::liberty;
 
 namespace {
 
-struct Run {
+struct ToolRun {
   int status;
   std::string output;
 };
 
 // Runs a command line (fixed strings built by the test) capturing output.
-Run run(const std::string& cmd) {
-  Run r{-1, {}};
+ToolRun run(const std::string& cmd) {
+  ToolRun r{-1, {}};
   FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf;
@@ -71,11 +71,11 @@ TEST(CellModels, CombinationalCellsMatchLibertyExhaustively) {
          << ");\n";
   tb << "    end\n    $finish;\n  end\nendmodule\n";
   std::ofstream(d / "tb.v") << tb.str();
-  Run c = run("iverilog -g2005 -Wall -o " + (d / "tb.vvp").string() + " " + (d / "tb.v").string() + " " +
+  ToolRun c = run("iverilog -g2005 -Wall -o " + (d / "tb.vvp").string() + " " + (d / "tb.v").string() + " " +
               FLOWRUN_CELLS_V);
   ASSERT_EQ(c.status, 0) << c.output;
   EXPECT_EQ(c.output.find("warning"), std::string::npos) << c.output;
-  Run s = run("vvp -n " + (d / "tb.vvp").string());
+  ToolRun s = run("vvp -n " + (d / "tb.vvp").string());
   ASSERT_EQ(s.status, 0) << s.output;
   int checked = 0;
   std::istringstream lines(s.output);
@@ -104,10 +104,10 @@ TEST(CellModels, FlipFlopResetsAsynchronouslyAndCapturesOnRisingEdge) {
       "    #1 D = 1'b0; #1 $display(\"held %b\", Q);\n"
       "    #1 CK = 1'b0; #1 CK = 1'b1; #1 $display(\"captured0 %b\", Q);\n"
       "    $finish;\n  end\nendmodule\n";
-  Run c = run("iverilog -g2005 -Wall -o " + (d / "tb.vvp").string() + " " + (d / "tb.v").string() + " " +
+  ToolRun c = run("iverilog -g2005 -Wall -o " + (d / "tb.vvp").string() + " " + (d / "tb.v").string() + " " +
               FLOWRUN_CELLS_V);
   ASSERT_EQ(c.status, 0) << c.output;
-  Run s = run("vvp -n " + (d / "tb.vvp").string());
+  ToolRun s = run("vvp -n " + (d / "tb.vvp").string());
   EXPECT_NE(s.output.find("after_reset 0"), std::string::npos) << s.output;
   EXPECT_NE(s.output.find("clock_in_reset 0"), std::string::npos) << s.output;
   EXPECT_NE(s.output.find("captured 1"), std::string::npos) << s.output;
@@ -118,7 +118,7 @@ TEST(CellModels, FlipFlopResetsAsynchronouslyAndCapturesOnRisingEdge) {
 
 TEST(CellModels, LintCleanWithVerilator) {
   for (const char* top : {"INV", "NAND2", "XNOR2", "DFFR"}) {
-    Run r = run(std::string("verilator --lint-only -Wall --top-module ") + top + " " + FLOWRUN_CELLS_V);
+    ToolRun r = run(std::string("verilator --lint-only -Wall --top-module ") + top + " " + FLOWRUN_CELLS_V);
     EXPECT_EQ(r.status, 0) << top << ":\n" << r.output;
   }
 }
@@ -132,7 +132,7 @@ TEST(CellTools, YosysAbcAndOpenStaAcceptTheLibrary) {
                             << "\nsynth -flatten -top cnt\ndfflibmap -liberty " << lib << "\nabc -liberty " << lib
                             << "\nopt_clean\nstat -liberty " << lib << "\nwrite_verilog -noattr -noexpr "
                             << (d / "net.v").string() << "\n";
-  Run y = run("yosys -s " + (d / "s.ys").string());
+  ToolRun y = run("yosys -s " + (d / "s.ys").string());
   ASSERT_EQ(y.status, 0) << y.output;
   EXPECT_EQ(y.output.find("ERROR"), std::string::npos);
   EXPECT_EQ(y.output.find("Warning: Found unsupported"), std::string::npos);
@@ -146,7 +146,7 @@ TEST(CellTools, YosysAbcAndOpenStaAcceptTheLibrary) {
                              << "set_output_delay 0 -clock clk [all_outputs]\n"
                              << "report_checks -path_delay max\nreport_power\n"
                              << "puts \"SLACK [sta::worst_slack_cmd max]\"\nexit\n";
-  Run s = run("sta -no_init -exit " + (d / "s.tcl").string());
+  ToolRun s = run("sta -no_init -exit " + (d / "s.tcl").string());
   ASSERT_EQ(s.status, 0) << s.output;
   EXPECT_EQ(s.output.find("Error"), std::string::npos) << s.output;
   EXPECT_EQ(s.output.find("Warning"), std::string::npos) << s.output;

@@ -18,6 +18,9 @@ using json = nlohmann::json;
 
 namespace {
 
+struct FlowRun;
+FlowRun run_flow_file(const std::string& flow, const std::string& name);
+
 struct FlowRun {
   int exit_code = -1;
   std::string output;
@@ -26,10 +29,14 @@ struct FlowRun {
 };
 
 FlowRun run_flow(const std::string& flow, const std::string& name) {
+  return run_flow_file(std::string(FLOWRUN_EDA_FLOWS) + "/" + flow, name);
+}
+
+FlowRun run_flow_file(const std::string& flow, const std::string& name) {
   FlowRun r;
   r.dir = fs::temp_directory_path() / ("flowrun_eda_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(r.dir);
-  const std::string cmd = std::string(FLOWRUN_BIN) + " run " + FLOWRUN_EDA_FLOWS + "/" + flow + " --no-cache --run-dir " +
+  const std::string cmd = std::string(FLOWRUN_BIN) + " run " + flow + " --no-cache --run-dir " +
                           r.dir.string() + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -123,4 +130,28 @@ TEST(EdaFlows, MissingLibertyIsAClearError) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("no_such_cells.lib"), std::string::npos) << r.output;
   fs::remove_all(r.dir);
+}
+
+// A synthesized netlist with one gate swapped (XOR2 -> XNOR2) is caught.
+TEST(EdaFlows, NetlistWithOneGateSwappedIsNotEquivalent) {
+  FlowRun good = run_flow("eda_counter.yaml", "swap_src");
+  ASSERT_EQ(good.exit_code, 0) << good.output;
+  std::ifstream in(good.dir / "synth" / "out" / "netlist.v");
+  std::string net((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t at = net.find("  XOR2 ");
+  ASSERT_NE(at, std::string::npos);
+  net.replace(at, 7, "  XNOR2 ");
+  fs::path dir = fs::temp_directory_path() / ("flowrun_eda_swap_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "netlist.v") << net;
+  std::ofstream(dir / "flow.yaml") << "name: swapped\nstages:\n  equiv:\n    uses: verify.equiv\n"
+                                   << "    inputs: {rtl: " << FLOWRUN_EDA_FLOWS << "/counter4.v, netlist: ./netlist.v}\n";
+  FlowRun r = run_flow_file((dir / "flow.yaml").string(), "swapped");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const std::string error = stage(r, "equiv").value("error", "");
+  EXPECT_NE(error.find("not equivalent"), std::string::npos) << error;
+  EXPECT_NE(error.find("count["), std::string::npos) << error;  // names the register or output
+  fs::remove_all(dir);
+  fs::remove_all(r.dir);
+  fs::remove_all(good.dir);
 }

@@ -225,9 +225,11 @@ TEST(Equiv, ReadsAbcVerdicts) {
   CecVerdict ok = parse_cec_output("Networks are equivalent.  Time =     0.01 sec\n", {"output y"});
   EXPECT_TRUE(ok.decided);
   EXPECT_TRUE(ok.equivalent);
-  CecVerdict bad = parse_cec_output("Networks are NOT EQUIVALENT. Output po1 ...\n", {"output y", "next state of q"});
+  CecVerdict bad = parse_cec_output("Networks are NOT EQUIVALENT. Output po1 ...\nInput pattern:  pi1=1\n",
+                                    {"output y", "next state of q"}, {"input a", "state of q"});
   EXPECT_TRUE(bad.decided);
   EXPECT_FALSE(bad.equivalent);
   EXPECT_NE(bad.detail.find("'next state of q'"), std::string::npos) << bad.detail;
+  EXPECT_NE(bad.detail.find("'state of q'=1"), std::string::npos) << bad.detail;
   EXPECT_FALSE(parse_cec_output("Error: cannot read\n", {}).decided);
 }
