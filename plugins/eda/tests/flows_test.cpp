@@ -155,3 +155,14 @@ TEST(EdaFlows, NetlistWithOneGateSwappedIsNotEquivalent) {
   fs::remove_all(r.dir);
   fs::remove_all(good.dir);
 }
+
+// The method must cope with constant multiplies and a wide accumulator
+// (a monolithic SAT miter does not finish on this).
+TEST(EdaFlows, MultiplierHeavySequentialDesignProves) {
+  FlowRun r = run_flow("eda_mac4.yaml", "mac4");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(metric(r, "equiv", "proven"), 1);
+  EXPECT_EQ(metric(r, "equiv", "flip_flops"), 96);  // acc 48 + h1..h3 3x16
+  EXPECT_EQ(metric(r, "synth", "cells_DFFR"), 96);
+  fs::remove_all(r.dir);
+}
