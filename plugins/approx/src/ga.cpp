@@ -89,7 +89,7 @@ class Engine {
  public:
   Engine(const Problem& p, const std::vector<GateKind>& kinds, const std::vector<std::uint16_t>& allowed,
          const GaParams& params, std::size_t seed_gates)
-      : p_(p), kinds_(kinds), params_(params) {
+      : p_(p), kinds_(kinds), params_(params), seed_gates_(seed_gates) {
     mut_.kinds = &kinds;
     mut_.allowed = allowed;
     mut_.weights = params.weights;
@@ -114,6 +114,9 @@ class Engine {
     return child;
   }
 
+  // Inactive gates are the material of neutral drift (a rewire can bring
+  // one back); only a large inactive share is pruned, to keep mutations
+  // landing on active gates.
   void maybe_prune(Individual& ind) const {
     const std::size_t inactive = ind.genome.gates.size() - ind.active_gates;
     if (inactive > 8 + ind.active_gates / 4) prune_individual(ind);
@@ -202,6 +205,7 @@ class Engine {
   const Problem& p_;
   const std::vector<GateKind>& kinds_;
   const GaParams& params_;
+  std::size_t seed_gates_ = 0;
   Mutator mut_;
   bool track_ = false;
 };
@@ -280,7 +284,6 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     if (params.migrate_every > 0 && n_islands > 1 && gen % params.migrate_every < epoch && gen < params.generations) {
       for (std::size_t i = 0; i < islands.size(); ++i) {
         if (i != best_island) islands[i]->pop.back() = islands[best_island]->pop[0];
-        if (params.strategy == Strategy::OnePlusLambda) islands[i]->pop[0] = islands[best_island]->pop[0];
       }
     }
     EvalCounters total;

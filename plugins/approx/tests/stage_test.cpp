@@ -111,6 +111,15 @@ TEST(ApproxGaStage, SameSeedThreadsAndGenerationsGiveByteIdenticalNetlists) {
   fs::remove_all(b.dir);
 }
 
+TEST(ApproxGaStage, RandomInitReachesALooseBound) {
+  const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "random",
+                            "--set ga.init=random --set ga.random_gates=60 --set ga.eps_end=0.3 --set ga.generations=3000");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json m = json::parse(slurp(r.dir / "ga/out/metrics.json"));
+  EXPECT_LE(m["wce"].get<double>(), 0.3);
+  fs::remove_all(r.dir);
+}
+
 TEST(ApproxGaStage, RejectsANetlistWithWrongPortWidths) {
   const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "widths", "--set ga.a_width=5");
   EXPECT_EQ(r.exit_code, 1) << r.output;
