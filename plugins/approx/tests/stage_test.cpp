@@ -113,10 +113,10 @@ TEST(ApproxGaStage, SameSeedThreadsAndGenerationsGiveByteIdenticalNetlists) {
 
 TEST(ApproxGaStage, RandomInitReachesALooseBound) {
   const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "random",
-                            "--set ga.init=random --set ga.random_gates=60 --set ga.eps_end=0.3 --set ga.generations=3000");
+                            "--set ga.init=random --set ga.random_gates=60 --set ga.eps_end=0.45 --set ga.generations=3000");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json m = json::parse(slurp(r.dir / "ga/out/metrics.json"));
-  EXPECT_LE(m["wce"].get<double>(), 0.3);
+  EXPECT_LE(m["wce"].get<double>(), 0.45);
   fs::remove_all(r.dir);
 }
 
