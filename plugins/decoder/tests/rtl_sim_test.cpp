@@ -142,6 +142,13 @@ TEST_P(GeneratedRtl, SimulationIsBitExactAndCanFail) {
   EXPECT_EQ(ok.at("min_latency_cycles"), design_.latency_cycles) << log;
   EXPECT_EQ(ok.at("frame_interval_cycles"), design_.cycles_per_frame) << log;
 
+  // Without FLOWRUN_TBDIR the vectors come from the working directory.
+  const auto local = test::run_in(dir_ / "testbench",
+                                  "iverilog -g2005 -s " + tb.top + " -o local.vvp tb_decoder.v ../decoder.v"
+                                  " && vvp -n local.vvp");
+  EXPECT_NE(local.output.find("FLOWRUN_RESULT {\"status\":\"PASS\""), std::string::npos)
+      << local.output;
+
   // Corrupt one expected logit (flip the lowest bit of its last hex
   // digit): the testbench must report exactly that vector.
   std::string hex = test::read_text(dir_ / "testbench" / "vectors.hex");
