@@ -23,9 +23,9 @@ start=$(date +%s.%N)
 status=0
 "$flowrun" run "$here/flows/decoder.yaml" --run-dir "$work/run" --no-cache "$@" > "$work/output.txt" 2>&1 || status=$?
 end=$(date +%s.%N)
-if [ "$status" -ne 0 ]; then
+if [ ! -f "$work/run/report.json" ]; then
   cat "$work/output.txt" >&2
-  echo "decoder_flow_bench: flowrun exited with $status" >&2
+  echo "decoder_flow_bench: flowrun exited with $status and wrote no report" >&2
   exit "$status"
 fi
 
@@ -36,7 +36,7 @@ if command -v python3 > /dev/null 2>&1; then
 import json, sys
 rep = json.load(open(sys.argv[1]))
 for name, s in rep["stages"].items():
-    print(f"  {name:<10} {s['seconds']:8.2f} s  {s['status']}")
+    print(f"  {name:<16} {s['seconds']:8.2f} s  {s['status']}")
 m = lambda st, k: rep["stages"][st]["metrics"].get(k, float("nan"))
 print(f"  eval accuracy float {m('train','eval_accuracy'):.4f} fixed {m('quantize','eval_accuracy'):.4f}; "
       f"gate-level vectors {m('sim_gates','vectors'):.0f} mismatches {m('sim_gates','mismatches'):.0f}; "
@@ -45,3 +45,8 @@ print(f"  flowrun's own total: {rep['seconds']:.2f} s")
 PY
 fi
 awk -v s="$start" -v e="$end" 'BEGIN { printf "total_seconds %.2f\n", e - s }'
+if [ "$status" -ne 0 ]; then
+  echo "decoder_flow_bench: the flow FAILED (flowrun exit code $status); see the stage errors:" >&2
+  grep -i "failed" "$work/output.txt" | head -5 >&2
+  exit "$status"
+fi
