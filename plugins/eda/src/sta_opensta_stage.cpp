@@ -12,7 +12,7 @@ class StaOpensta final : public Stage {
  public:
   StaOpensta() {
     spec_.kind = "sta.opensta";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: metrics.json output
     spec_.summary = "Static timing analysis and power estimate of a netlist with OpenSTA";
     spec_.doc =
         "Writes constraints (constraints.sdc: a clock of clock_period_ns on\n"
@@ -29,6 +29,7 @@ class StaOpensta final : public Stage {
     spec_.outputs = {
         {"timing", "report", "OpenSTA's reports: paths, slack, power", "timing.rpt"},
         {"sdc", "report", "the constraints used", "constraints.sdc"},
+        {"metrics", "report", "the metrics below as a JSON object, for gathering stages", "metrics.json"},
     };
     spec_.params = {
         {"liberty", ParamType::Path, "Liberty cell library", "${site.cell_library}", {}, {}, {}},
@@ -88,19 +89,21 @@ class StaOpensta final : public Stage {
 
     StaResult res = parse_sta_output(r.output);
     const double critical = s.period_ns - res.worst_slack_ns;
-    ctx.metric("wns_ns", res.worst_slack_ns);
-    ctx.metric("tns_ns", res.tns_ns);
-    ctx.metric("clock_period_ns", s.period_ns);
-    ctx.metric("critical_path_ns", critical);
-    if (critical > 0) ctx.metric("fmax_mhz", 1000.0 / critical);
+    json metrics = {{"wns_ns", res.worst_slack_ns},
+                    {"tns_ns", res.tns_ns},
+                    {"clock_period_ns", s.period_ns},
+                    {"critical_path_ns", critical}};
+    if (critical > 0) metrics["fmax_mhz"] = 1000.0 / critical;
     if (res.total_w) {
-      ctx.metric("power_mw", *res.total_w * 1e3);
-      ctx.metric("internal_power_mw", *res.internal_w * 1e3);
-      ctx.metric("switching_power_mw", *res.switching_w * 1e3);
-      ctx.metric("leakage_power_mw", *res.leakage_w * 1e3);
+      metrics["power_mw"] = *res.total_w * 1e3;
+      metrics["internal_power_mw"] = *res.internal_w * 1e3;
+      metrics["switching_power_mw"] = *res.switching_w * 1e3;
+      metrics["leakage_power_mw"] = *res.leakage_w * 1e3;
     } else {
       ctx.warn("OpenSTA printed no power report");
     }
+    for (const auto& [name, value] : metrics.items()) ctx.metric(name, value);
+    write_text(ctx.output("metrics"), metrics.dump(2) + "\n");
     ctx.info("worst slack " + std::to_string(res.worst_slack_ns) + " ns at " + std::to_string(s.period_ns) +
              " ns; critical path " + std::to_string(critical) + " ns");
   }

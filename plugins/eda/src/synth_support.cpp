@@ -28,7 +28,12 @@ std::string synth_yosys_script(const SynthScript& s) {
   y << "dfflibmap -liberty " << yosys_quote(s.map_liberty) << "\n";
   y << "# combinational logic onto the library's gates\n";
   y << "abc -liberty " << yosys_quote(s.map_liberty) << (s.abc_script.empty() ? "" : " " + s.abc_script) << "\n";
-  y << "opt_clean\n";
+  y << "# a netlist every reader accepts (OpenSTA takes neither concatenated\n";
+  y << "# assigns nor x constants): drop unused wires, tie undriven bits to 0,\n";
+  y << "# split internal buses into single-bit nets\n";
+  y << "opt_clean -purge\n";
+  y << "setundef -undriven -zero\n";
+  y << "splitnets\n";
   y << "check\n";
  // tee takes its file name verbatim (no quoting), so it writes a plain
   // name in the working folder and the stage copies it.

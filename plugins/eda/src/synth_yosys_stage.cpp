@@ -32,7 +32,7 @@ class SynthYosys final : public Stage {
  public:
   SynthYosys() {
     spec_.kind = "synth.yosys";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: netlist cleaned for OpenSTA (no bus assigns, no x)
     spec_.summary = "Synthesize Verilog RTL to a flat netlist of Liberty cells with Yosys and ABC";
     spec_.doc =
         "Runs Yosys with the script synth.ys written to the work folder:\n"
