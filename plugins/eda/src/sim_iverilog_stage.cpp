@@ -68,30 +68,7 @@ class SimIverilog final : public Stage {
     ctx.progress(0.2, "simulating");
     ToolCall sim{"vvp", args, results, std::chrono::seconds(timeout), "iverilog", {}, {}};
     ToolResult r = ctx.run_tool(sim);
-    if (r.timed_out)
-      throw StageError("simulation of " + tb.top + " timed out after " + std::to_string(timeout) +
-                       " s (testbench timeout_s or the stage's timeout param)");
-
-    json result = parse_sim_result(r.output);
-    for (const auto& [key, value] : result.items())
-      if (value.is_number()) ctx.metric(key, value);
-
-    json summary = {{"testbench", tb.top},
-                    {"testbench_dir", tb.dir.string()},
-                    {"design", json::array()},
-                    {"cell_models", cells.string()},
-                    {"gate_level", !cells.empty()},
-                    {"sim_seconds", r.seconds},
-                    {"exit_code", r.exit_code},
-                    {"result", result}};
-    for (const auto& d : design) summary["design"].push_back(d.string());
-    write_text(ctx.output("summary"), summary.dump(2) + "\n");
-
-    if (std::string why = sim_failure(result); !why.empty()) throw StageError(why);
-    if (r.exit_code != 0)
-      throw StageError("vvp exited with code " + std::to_string(r.exit_code) +
-                       " although the testbench reported PASS:\n" + tail_lines(r.output, 10));
-    ctx.info("testbench " + tb.top + " passed: " + result.dump());
+    judge_simulation(ctx, SimRun{"vvp", &tb, design, cells, r, timeout, json::object()}, ctx.output("summary"));
   }
 
  private:

@@ -86,10 +86,55 @@ std::string sim_failure(const json& r) {
   return {};
 }
 
+void judge_simulation(Context& ctx, const SimRun& run, const fs::path& summary_file) {
+  const Testbench& tb = *run.tb;
+  if (run.result.timed_out)
+    throw StageError("simulation of " + tb.top + " (" + run.simulator + ") timed out after " +
+                     std::to_string(run.timeout_s) + " s (testbench timeout_s or the stage's timeout param)");
+
+  json result = parse_sim_result(run.result.output);
+  for (const auto& [key, value] : result.items())
+    if (value.is_number()) ctx.metric(key, value);
+
+  json summary = {{"testbench", tb.top},
+                  {"testbench_dir", tb.dir.string()},
+                  {"simulator", run.simulator},
+                  {"design", json::array()},
+                  {"cell_models", run.cell_models.string()},
+                  {"gate_level", !run.cell_models.empty()},
+                  {"sim_seconds", run.result.seconds},
+                  {"exit_code", run.result.exit_code},
+                  {"result", result}};
+  for (const auto& d : run.design) summary["design"].push_back(d.string());
+  if (run.extra.is_object()) summary.update(run.extra);
+  write_text(summary_file, summary.dump(2) + "\n");
+
+  if (std::string why = sim_failure(result); !why.empty()) throw StageError(why);
+  if (run.result.exit_code != 0)
+    throw StageError(run.simulator + " exited with code " + std::to_string(run.result.exit_code) +
+                     " although the testbench reported PASS:\n" + tail_lines(run.result.output, 10));
+  ctx.info("testbench " + tb.top + " passed: " + result.dump());
+}
+
 std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs::path>& design,
                                        const fs::path& cell_models, const fs::path& vvp_out) {
   std::vector<std::string> a = {"-g2005", "-s", tb.top,
                                 "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\"", "-o", vvp_out.string()};
+  for (const auto& s : tb.sources) a.push_back(s.string());
+  for (const auto& d : design) a.push_back(d.string());
+  if (!cell_models.empty()) a.push_back(cell_models.string());
+  return a;
+}
+
+std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
+                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs) {
+  std::vector<std::string> a = {"--binary", "--timing", "-j", std::to_string(jobs < 1 ? 1 : jobs),
+                                "-Wno-fatal", "-Wno-lint", "-Wno-style",
+                                // X/uninitialised state as 0 (Icarus starts at x; testbenches
+                                // reset the design, so a PASS does not depend on it).
+                                "--x-assign", "0", "--x-initial", "0",
+                                "-CFLAGS", "-O1", "--Mdir", obj_dir.string(), "--top-module", tb.top,
+                                "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\""};
   for (const auto& s : tb.sources) a.push_back(s.string());
   for (const auto& d : design) a.push_back(d.string());
   if (!cell_models.empty()) a.push_back(cell_models.string());

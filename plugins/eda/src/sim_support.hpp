@@ -10,6 +10,7 @@
 //   FLOWRUN_RESULT {"status":"PASS","vectors":N,"mismatches":M,...}
 #pragma once
 
+#include <flowrun/context.hpp>
 #include <flowrun/spec.hpp>
 
 #include <filesystem>
@@ -42,8 +43,33 @@ json parse_sim_result(std::string_view output);
 // (status not PASS, mismatches > 0, no vectors field).
 std::string sim_failure(const json& result);
 
+// What a simulation run produced, for judge_simulation.
+struct SimRun {
+  std::string simulator;           // "vvp", "verilator": names the program in messages
+  const Testbench* tb = nullptr;
+  std::vector<fs::path> design;
+  fs::path cell_models;            // empty: RTL simulation
+  ToolResult result;               // of the simulation program
+  std::int64_t timeout_s = 0;
+  json extra;                      // more summary.json fields (e.g. compile_seconds)
+};
+
+// The common end of sim.iverilog and sim.verilator: fails on a timeout,
+// parses FLOWRUN_RESULT, records every numeric field as a metric, writes
+// summary.json, then throws StageError when the testbench did not PASS or
+// the program exited non-zero.
+void judge_simulation(Context& ctx, const SimRun& run, const fs::path& summary_file);
+
 // The iverilog argument list (without the program name).
 std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs::path>& design,
                                        const fs::path& cell_models, const fs::path& vvp_out);
+
+// The verilator argument list (without the program name) that builds a
+// self-running simulation binary <obj_dir>/V<top> with `--binary --timing`.
+// Warnings stay non-fatal and lint/style warnings off: testbenches and
+// netlists are checked elsewhere, here only simulation matters. The C++ is
+// built with -O1: -O2 costs minutes on 10k-cell netlists for little gain.
+std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
+                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs);
 
 }  // namespace flowrun::eda

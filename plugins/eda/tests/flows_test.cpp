@@ -125,6 +125,33 @@ TEST(EdaFlows, WrongTestbenchAndAlteredNetlistFail) {
   fs::remove_all(r.dir);
 }
 
+// sim.verilator runs the same testbench artifacts as sim.iverilog: RTL and
+// gate-level simulation pass with the same vectors, files the testbench
+// writes land in results/, and a wrong reference model fails the stage.
+TEST(EdaFlows, VerilatorSimulatesRtlAndGatesAndReportsMismatches) {
+  FlowRun r = run_flow("eda_verilator.yaml", "verilator");
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // sim_wrong fails, the others pass
+  for (const char* s : {"synth", "sim_rtl", "sim_gates"})
+    EXPECT_EQ(stage(r, s).value("status", ""), "ok") << s << ": " << stage(r, s).dump();
+  EXPECT_EQ(metric(r, "sim_rtl", "vectors"), 40);
+  EXPECT_EQ(metric(r, "sim_rtl", "mismatches"), 0);
+  EXPECT_EQ(metric(r, "sim_rtl", "cycles"), 40);
+  EXPECT_GT(metric(r, "sim_rtl", "compile_seconds"), 0);
+  EXPECT_EQ(metric(r, "sim_gates", "vectors"), 40);
+  EXPECT_EQ(metric(r, "sim_gates", "mismatches"), 0);
+  EXPECT_TRUE(fs::exists(r.dir / "sim_rtl" / "out" / "results" / "dump.vcd"));
+  EXPECT_TRUE(fs::exists(r.dir / "sim_gates" / "out" / "results" / "trace.txt"));
+  std::ifstream summary(r.dir / "sim_gates" / "out" / "summary.json");
+  const json js = json::parse(summary, nullptr, false);
+  EXPECT_EQ(js.value("simulator", ""), "verilator") << js.dump();
+  EXPECT_EQ(js.value("gate_level", false), true) << js.dump();
+
+  const json& wrong = stage(r, "sim_wrong");
+  EXPECT_EQ(wrong.value("status", ""), "failed");
+  EXPECT_NE(wrong.value("error", "").find("mismatches"), std::string::npos) << wrong.dump();
+  fs::remove_all(r.dir);
+}
+
 TEST(EdaFlows, MissingLibertyIsAClearError) {
   FlowRun r = run_flow("eda_missing_liberty.yaml", "noliberty");
   EXPECT_NE(r.exit_code, 0);

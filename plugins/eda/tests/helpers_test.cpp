@@ -7,6 +7,7 @@
 #include "tool_util.hpp"
 #include "verilog_scan.hpp"
 
+#include <algorithm>
 #include <flowrun/stage.hpp>
 
 #include <gtest/gtest.h>
@@ -74,6 +75,21 @@ TEST(Testbench, ReadsTheContract) {
                                    "-o", "/w/sim.vvp", (fs::absolute(d) / "tb.v").string(), "/x/design.v",
                                    "/x/cells.v"};
   EXPECT_EQ(args, want);
+
+  // Verilator gets the same sources in the same order, the same macro, the
+  // top module and a build folder; RTL simulation adds no cell models.
+  auto vargs = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", 2);
+  auto at = [&](const std::string& flag) { return std::find(vargs.begin(), vargs.end(), flag); };
+  ASSERT_NE(at("--binary"), vargs.end());
+  ASSERT_NE(at("--timing"), vargs.end());
+  ASSERT_NE(at("--top-module"), vargs.end());
+  EXPECT_EQ(*(at("--top-module") + 1), "tb");
+  EXPECT_EQ(*(at("--Mdir") + 1), "/w/obj");
+  EXPECT_EQ(*(at("-j") + 1), "2");
+  EXPECT_NE(at("-DFLOWRUN_TBDIR=\"" + fs::absolute(d).string() + "/\""), vargs.end());
+  std::vector<std::string> tail(vargs.end() - 2, vargs.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{(fs::absolute(d) / "tb.v").string(), "/x/design.v"}));
+  EXPECT_EQ(at("/x/cells.v"), vargs.end());
 
   std::ofstream(d / "testbench.json") << R"({"format":"other","top":"tb","sources":["tb.v"]})";
   EXPECT_NE(error_of([&] { read_testbench(d); }).find("flowrun.testbench/1"), std::string::npos);
