@@ -127,7 +127,8 @@ std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs
 }
 
 std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
-                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs) {
+                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs,
+                                        bool trace) {
   std::vector<std::string> a = {"--binary", "--timing", "-j", std::to_string(jobs < 1 ? 1 : jobs),
                                 "-Wno-fatal", "-Wno-lint", "-Wno-style",
                                 // X/uninitialised state as 0 (Icarus starts at x; testbenches
@@ -135,6 +136,7 @@ std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<f
                                 "--x-assign", "0", "--x-initial", "0",
                                 "-CFLAGS", "-O1", "--Mdir", obj_dir.string(), "--top-module", tb.top,
                                 "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\""};
+  if (trace) a.push_back("--trace");
   for (const auto& s : tb.sources) a.push_back(s.string());
   for (const auto& d : design) a.push_back(d.string());
   if (!cell_models.empty()) a.push_back(cell_models.string());

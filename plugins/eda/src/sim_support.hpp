@@ -69,7 +69,9 @@ std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs
 // Warnings stay non-fatal and lint/style warnings off: testbenches and
 // netlists are checked elsewhere, here only simulation matters. The C++ is
 // built with -O1: -O2 costs minutes on 10k-cell netlists for little gain.
+// `trace` adds --trace, without which $dumpfile/$dumpvars write nothing.
 std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
-                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs);
+                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs,
+                                        bool trace);
 
 }  // namespace flowrun::eda

@@ -42,7 +42,7 @@ class SimVerilator final : public Stage {
         {"cell_models", ParamType::Path,
          "Verilog models of the cells for gate-level simulation, e.g. ${site.cell_verilog}; empty: none",
          "", {}, {}, {}},
-        {"vcd", ParamType::Bool, "pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
+        {"vcd", ParamType::Bool, "build with --trace and pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
         {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s", 0, 0.0, 86400.0,
          {}},
         {"compile_timeout", ParamType::Int, "verilator (and C++ build) timeout in seconds", 1800, 1.0, 86400.0, {}},
@@ -62,7 +62,8 @@ class SimVerilator final : public Stage {
     const fs::path obj_dir = ctx.work_dir() / "obj_dir";
     fs::create_directories(obj_dir);
     ctx.progress(0.05, "compiling with verilator");
-    ToolCall compile{"verilator", verilator_args(tb, design, cells, obj_dir, ctx.threads()), ctx.work_dir(),
+    const bool vcd = ctx.param<bool>("vcd");
+    ToolCall compile{"verilator", verilator_args(tb, design, cells, obj_dir, ctx.threads(), vcd), ctx.work_dir(),
                      std::chrono::seconds(ctx.param<std::int64_t>("compile_timeout")), "verilator", {}, {}};
     ToolResult built = run_checked(ctx, compile, "building the verilator simulation of " + tb.top);
     ctx.metric("compile_seconds", built.seconds);
@@ -76,7 +77,7 @@ class SimVerilator final : public Stage {
     std::int64_t timeout = ctx.param<std::int64_t>("timeout");
     if (timeout == 0) timeout = tb.timeout_s;
     std::vector<std::string> args;
-    if (ctx.param<bool>("vcd")) args.push_back("+vcd");
+    if (vcd) args.push_back("+vcd");
     ctx.progress(0.8, "simulating");
     ToolCall sim{binary.string(), args, results, std::chrono::seconds(timeout), "verilator", {}, {}};
     ToolResult r = ctx.run_tool(sim);

@@ -78,7 +78,7 @@ TEST(Testbench, ReadsTheContract) {
 
   // Verilator gets the same sources in the same order, the same macro, the
   // top module and a build folder; RTL simulation adds no cell models.
-  auto vargs = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", 2);
+  auto vargs = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", 2, false);
   auto at = [&](const std::string& flag) { return std::find(vargs.begin(), vargs.end(), flag); };
   ASSERT_NE(at("--binary"), vargs.end());
   ASSERT_NE(at("--timing"), vargs.end());
@@ -90,6 +90,10 @@ TEST(Testbench, ReadsTheContract) {
   std::vector<std::string> tail(vargs.end() - 2, vargs.end());
   EXPECT_EQ(tail, (std::vector<std::string>{(fs::absolute(d) / "tb.v").string(), "/x/design.v"}));
   EXPECT_EQ(at("/x/cells.v"), vargs.end());
+  EXPECT_EQ(at("--trace"), vargs.end());
+  auto traced = verilator_args(tb, {"/x/design.v"}, "/x/cells.v", "/w/obj", 2, true);
+  EXPECT_NE(std::find(traced.begin(), traced.end(), "--trace"), traced.end());
+  EXPECT_EQ(traced.back(), "/x/cells.v");
 
   std::ofstream(d / "testbench.json") << R"({"format":"other","top":"tb","sources":["tb.v"]})";
   EXPECT_NE(error_of([&] { read_testbench(d); }).find("flowrun.testbench/1"), std::string::npos);
