@@ -134,7 +134,7 @@ std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<f
                                 // X/uninitialised state as 0 (Icarus starts at x; testbenches
                                 // reset the design, so a PASS does not depend on it).
                                 "--x-assign", "0", "--x-initial", "0",
-                                "-CFLAGS", "-O1", "--Mdir", obj_dir.string(), "--top-module", tb.top,
+                                "-CFLAGS", "-O0", "--Mdir", obj_dir.string(), "--top-module", tb.top,
                                 "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\""};
   if (trace) a.push_back("--trace");
   for (const auto& s : tb.sources) a.push_back(s.string());

@@ -14,12 +14,12 @@ class SimVerilator final : public Stage {
  public:
   SimVerilator() {
     spec_.kind = "sim.verilator";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: C++ built with -O0, --trace for VCDs
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Verilator";
     spec_.doc =
         "Builds a simulation binary from the testbench sources and the design with\n"
         "  verilator --binary --timing -j <threads> --x-assign 0 --x-initial 0\n"
-        "    -CFLAGS -O1 --top-module <top> -DFLOWRUN_TBDIR=\"<testbench dir>/\" ...\n"
+        "    -CFLAGS -O0 --top-module <top> -DFLOWRUN_TBDIR=\"<testbench dir>/\" ...\n"
         "in the stage's work folder and runs it in the `results` folder (so files\n"
         "the testbench writes, e.g. dump.vcd, land there). Same testbench contract\n"
         "as sim.iverilog: one line\n"
