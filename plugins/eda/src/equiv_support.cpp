@@ -30,9 +30,15 @@ std::string equiv_prepare_script(const std::vector<fs::path>& sources, const std
   y << "# enables and synchronous resets become logic in front of plain flip-flops\n";
   y << "dffunmap\n";
   y << "techmap\n";
-  y << "opt_expr\n";
-  y << "opt_merge\n";
-  y << "opt_clean\n";
+  if (rtl) {
+    // Folds the constant weights into the arithmetic. A netlist has
+    // nothing left to fold, and on a flattened 13k-cell netlist these three
+    // passes cost as much as everything else (ABC's cec hashes the AIG
+    // structurally anyway).
+    y << "opt_expr\n";
+    y << "opt_merge\n";
+    y << "opt_clean\n";
+  }
   y << "aigmap\n";
   y << "opt_clean\n";
   y << "write_json " << yosys_quote(json_out) << "\n";

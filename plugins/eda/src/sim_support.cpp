@@ -127,16 +127,19 @@ std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs
 }
 
 std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
-                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs,
-                                        bool trace) {
-  std::vector<std::string> a = {"--binary", "--timing", "-j", std::to_string(jobs < 1 ? 1 : jobs),
+                                        const fs::path& cell_models, const fs::path& obj_dir,
+                                        const VerilatorBuild& build) {
+  std::vector<std::string> a = {"--binary", "--timing", "-j", std::to_string(build.jobs < 1 ? 1 : build.jobs),
                                 "-Wno-fatal", "-Wno-lint", "-Wno-style",
                                 // X/uninitialised state as 0 (Icarus starts at x; testbenches
                                 // reset the design, so a PASS does not depend on it).
-                                "--x-assign", "0", "--x-initial", "0",
-                                "-CFLAGS", "-O0", "--Mdir", obj_dir.string(), "--top-module", tb.top,
-                                "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\""};
-  if (trace) a.push_back("--trace");
+                                "--x-assign", "0", "--x-initial", "0"};
+  if (!build.optimize) {
+    a.insert(a.end(), {"-MAKEFLAGS", "VM_PARALLEL_BUILDS=0 OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"});
+  }
+  a.insert(a.end(), {"--Mdir", obj_dir.string(), "--top-module", tb.top,
+                     "-DFLOWRUN_TBDIR=\"" + tb.dir.string() + "/\""});
+  if (build.trace) a.push_back("--trace");
   for (const auto& s : tb.sources) a.push_back(s.string());
   for (const auto& d : design) a.push_back(d.string());
   if (!cell_models.empty()) a.push_back(cell_models.string());

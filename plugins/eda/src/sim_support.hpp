@@ -67,12 +67,22 @@ std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs
 // The verilator argument list (without the program name) that builds a
 // self-running simulation binary <obj_dir>/V<top> with `--binary --timing`.
 // Warnings stay non-fatal and lint/style warnings off: testbenches and
-// netlists are checked elsewhere, here only simulation matters. The C++ is
-// built with -O0: on a 13k-cell netlist g++ -O1 doubles the build (about
-// 35 s to 70 s) while the 3000-frame decoder run stays at 0.2 s either way.
+// netlists are checked elsewhere, here only simulation matters.
+// Without `optimize` the whole model is built as one translation unit at
+// -O0 (VM_PARALLEL_BUILDS=0, OPT_FAST/OPT_SLOW/OPT_GLOBAL=-O0): Verilator's
+// default splits a 13k-cell netlist into ~15 files, each of which spends
+// ~1.5 s parsing the same runtime headers, and compiles them at -Os; one
+// -O0 unit builds in 15 s instead of 50 s while the 3000-frame decoder
+// testbench still runs in 0.3 s. `optimize` keeps Verilator's defaults
+// (parallel units at -Os), for long simulations.
 // `trace` adds --trace, without which $dumpfile/$dumpvars write nothing.
+struct VerilatorBuild {
+  int jobs = 1;
+  bool trace = false;
+  bool optimize = false;
+};
 std::vector<std::string> verilator_args(const Testbench& tb, const std::vector<fs::path>& design,
-                                        const fs::path& cell_models, const fs::path& obj_dir, int jobs,
-                                        bool trace);
+                                        const fs::path& cell_models, const fs::path& obj_dir,
+                                        const VerilatorBuild& build);
 
 }  // namespace flowrun::eda

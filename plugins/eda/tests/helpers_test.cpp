@@ -78,7 +78,7 @@ TEST(Testbench, ReadsTheContract) {
 
   // Verilator gets the same sources in the same order, the same macro, the
   // top module and a build folder; RTL simulation adds no cell models.
-  auto vargs = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", 2, false);
+  auto vargs = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", VerilatorBuild{2, false, false});
   auto at = [&](const std::string& flag) { return std::find(vargs.begin(), vargs.end(), flag); };
   ASSERT_NE(at("--binary"), vargs.end());
   ASSERT_NE(at("--timing"), vargs.end());
@@ -91,7 +91,12 @@ TEST(Testbench, ReadsTheContract) {
   EXPECT_EQ(tail, (std::vector<std::string>{(fs::absolute(d) / "tb.v").string(), "/x/design.v"}));
   EXPECT_EQ(at("/x/cells.v"), vargs.end());
   EXPECT_EQ(at("--trace"), vargs.end());
-  auto traced = verilator_args(tb, {"/x/design.v"}, "/x/cells.v", "/w/obj", 2, true);
+  // Quick builds: one -O0 translation unit; optimize keeps Verilator's defaults.
+  ASSERT_NE(at("-MAKEFLAGS"), vargs.end());
+  EXPECT_EQ(*(at("-MAKEFLAGS") + 1), "VM_PARALLEL_BUILDS=0 OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0");
+  auto optimized = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", VerilatorBuild{2, false, true});
+  EXPECT_EQ(std::find(optimized.begin(), optimized.end(), "-MAKEFLAGS"), optimized.end());
+  auto traced = verilator_args(tb, {"/x/design.v"}, "/x/cells.v", "/w/obj", VerilatorBuild{2, true, false});
   EXPECT_NE(std::find(traced.begin(), traced.end(), "--trace"), traced.end());
   EXPECT_EQ(traced.back(), "/x/cells.v");
 
