@@ -173,6 +173,28 @@ inline double block_mre_sum(const Problem& p, const BlockError& be, std::size_t 
   return s;
 }
 
+// Stamps act[i] = stamp for every gate in the fan-in of the outputs and
+// returns their summed cost. A function of its own so the accumulators stay
+// in registers (inlined into evaluate() they were spilled, and the
+// store-to-load chain through the stack cost ~10 cycles per gate).
+[[gnu::noinline]] double mark_active_cost(const Genome& child, std::uint32_t fg, std::uint32_t* act,
+                                          std::uint32_t stamp, const double* kind_cost, std::size_t& n_active) {
+  for (std::uint32_t s : child.outputs) if (s >= fg) act[s - fg] = stamp;
+  const Gate* const gates = child.gates.data();
+  double cost = 0;
+  std::size_t count = 0;
+  for (std::size_t i = child.gates.size(); i-- > 0;) {
+    if (act[i] != stamp) continue;
+    const Gate& g = gates[i];
+    cost += kind_cost[g.kind];
+    ++count;
+    if (g.in[0] >= fg) act[g.in[0] - fg] = stamp;
+    if (g.arity == 2 && g.in[1] >= fg) act[g.in[1] - fg] = stamp;
+  }
+  n_active = count;
+  return cost;
+}
+
 }  // namespace
 
 std::int64_t Bounds::wce_threshold(const Problem& p) const {
@@ -210,6 +232,7 @@ void EvalCounters::count(const Evaluation& e) {
 Evaluator::Evaluator(const Problem& problem, const std::vector<GateKind>& kinds)
     : problem_(&problem), kinds_(&kinds) {
   if (problem.diff_bits > kMaxDiffBits) throw std::invalid_argument("multiplier too wide for the evaluator");
+  for (const auto& k : kinds) kind_cost_.push_back(k.cost);
 }
 
 void Evaluator::prepare_cone_buffers(std::size_t n) {
@@ -228,38 +251,55 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   const std::size_t n = child.gates.size();
   Evaluation e;
 
-  mark_active(child, active_);
-  double cost = 0;
-  std::size_t n_active = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (active_[i]) {
-      cost += kinds[child.gates[i].kind].cost;
-      ++n_active;
-    }
+  // Per-gate scratch is stamped rather than cleared: a gate is active
+  // (dirty) for this candidate when active_[i] (dirty_[i]) == stamp_.
+  if (active_.size() < n) {
+    active_.resize(n, 0);
+    dirty_.resize(n, 0);
+    cone_pos_.resize(n, -1);
   }
+  if (++stamp_ == 0) {
+    std::fill(active_.begin(), active_.end(), 0);
+    std::fill(dirty_.begin(), dirty_.end(), 0);
+    stamp_ = 1;
+  }
+  const std::uint32_t st_id = stamp_;
+  std::uint32_t* const act = active_.data();
+  std::uint32_t* const dirty = dirty_.data();
+
+  // Backward pass: activity (the transitive fan-in of the outputs) and cost.
+  std::size_t n_active = 0;
+  const Gate* const gates = child.gates.data();
+  const double cost = mark_active_cost(child, fg, act, st_id, kind_cost_.data(), n_active);
   e.cost = cost;
   e.active_gates = n_active;
-  dirty_.assign(n, 0);
-  cone_pos_.assign(n, -1);
   cone_.clear();
   if (cost > reject_above) {
     e.outcome = Outcome::CostRejected;
     return e;
   }
 
-  // The cone: active gates that are new, changed, were inactive in the
-  // parent, or read a gate of the cone.
+  // Forward pass: the cone (active gates that are new, changed, were
+  // inactive in the parent, or read a gate of the cone) and every active
+  // signal's value words.
   const auto& pv = parent.values;
+  base_.resize(child.num_signals());
+  const u64** const base = base_.data();
+  for (std::uint32_t s = 0; s < fg; ++s) base[s] = p.signal_base(s);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!active_[i]) continue;
-    const Gate& g = child.gates[i];
+    if (act[i] != st_id) continue;
+    const Gate& g = gates[i];
     bool d = g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv.size() ||
              !pv[static_cast<std::size_t>(g.origin)];
-    for (int k = 0; k < g.arity && !d; ++k) d = g.in[k] >= fg && dirty_[g.in[k] - fg];
+    if (!d) d = (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
+                (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);
     if (d) {
-      dirty_[i] = 1;
+      dirty[i] = st_id;
       cone_pos_[i] = static_cast<std::int32_t>(cone_.size());
       cone_.push_back(static_cast<std::uint32_t>(i));
+      base[fg + i] = nullptr;  // set once the cone's buffers are known
+    } else {
+      base[fg + i] = pv[static_cast<std::size_t>(g.origin)].get();
     }
   }
   bool outputs_changed = parent.genome.outputs.size() != child.outputs.size();
@@ -269,8 +309,8 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
     if (s < fg) {
       outputs_changed = s != ps;
     } else {
-      const Gate& g = child.gates[s - fg];
-      outputs_changed = dirty_[s - fg] || fg + static_cast<std::uint32_t>(g.origin) != ps;
+      const Gate& g = gates[s - fg];
+      outputs_changed = dirty[s - fg] == st_id || fg + static_cast<std::uint32_t>(g.origin) != ps;
     }
   }
   e.cone_size = cone_.size();
@@ -283,13 +323,7 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   }
 
   prepare_cone_buffers(cone_.size());
-  base_.resize(child.num_signals());
-  for (std::uint32_t s = 0; s < fg; ++s) base_[s] = p.signal_base(s);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!active_[i]) continue;
-    base_[fg + i] = dirty_[i] ? cone_values_[static_cast<std::size_t>(cone_pos_[i])].get()
-                              : pv[static_cast<std::size_t>(child.gates[i].origin)].get();
-  }
+  for (std::size_t j = 0; j < cone_.size(); ++j) base[fg + cone_[j]] = cone_values_[j].get();
   const u64* outp[kMaxDiffBits];
   for (std::size_t k = 0; k < child.outputs.size(); ++k) outp[k] = base_[child.outputs[k]];
 
@@ -357,8 +391,8 @@ Individual Evaluator::adopt(Genome child, const Individual& parent, const Evalua
   const std::size_t n = child.gates.size();
   ind.values.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!active_[i]) continue;
-    ind.values[i] = dirty_[i] ? cone_values_[static_cast<std::size_t>(cone_pos_[i])]
+    if (active_[i] != stamp_) continue;
+    ind.values[i] = dirty_[i] == stamp_ ? cone_values_[static_cast<std::size_t>(cone_pos_[i])]
                               : parent.values[static_cast<std::size_t>(child.gates[i].origin)];
   }
   ind.genome = std::move(child);

@@ -4,7 +4,7 @@
 // all 2^n input assignments. An offspring is simulated only in its "cone":
 // active gates that are new, changed, newly activated or read a gate in the
 // cone; everything else is read from the parent. Simulation runs one block
-// of kBlockWords words (1024 assignments) at a time, computes approx - exact
+// of kBlockWords words (512 assignments) at a time, computes approx - exact
 // bit-sliced, and stops ("early reject") as soon as the candidate provably
 // cannot reach the acceptance threshold. Offspring whose mutations touched
 // only inactive gates are not simulated at all.
@@ -111,7 +111,9 @@ class Evaluator {
   const Problem* problem_;
   const std::vector<GateKind>* kinds_;
   // Scratch of the last candidate.
-  std::vector<std::uint8_t> active_, dirty_;
+  std::vector<double> kind_cost_;        // cost per kind index
+  std::vector<std::uint32_t> active_, dirty_;  // == stamp_: active / in the cone
+  std::uint32_t stamp_ = 0;
   std::vector<std::int32_t> cone_pos_;   // gate -> position in cone or -1
   std::vector<std::uint32_t> cone_;      // gate indices, topological
   std::vector<SharedWords> cone_values_; // one per cone position

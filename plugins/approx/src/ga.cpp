@@ -80,6 +80,7 @@ void prune_individual(Individual& ind) {
 struct Island {
   Island(const Problem& p, const std::vector<GateKind>& k) : cur(p, k), best(p, k) {}
   std::vector<Individual> pop;  // sorted by fitness (best first)
+  Genome child, best_child;     // (1+lambda) offspring buffers, reused
   Evaluator cur, best;
   Rng rng;
   EvalCounters counters;
@@ -107,10 +108,16 @@ class Engine {
     ind.fitness = ind.cost + b.penalty * bound_excess(p_, b, ind.stats);
   }
 
-  Genome offspring_genome(const Genome& parent, Rng& rng) const {
-    Genome child = parent;
+  // Copies parent into child (reusing child's storage) and mutates it.
+  void make_offspring(const Genome& parent, Genome& child, Rng& rng) const {
+    child = parent;
     const std::uint32_t n = 1 + rng.below(std::max<std::uint32_t>(params_.max_mutations, 1));
     for (std::uint32_t m = 0; m < n; ++m) mut_.mutate(child, rng);
+  }
+
+  Genome offspring_genome(const Genome& parent, Rng& rng) const {
+    Genome child;
+    make_offspring(parent, child, rng);
     return child;
   }
 
@@ -126,25 +133,26 @@ class Engine {
     const Bounds b = params_.bounds_at(gen);
     Individual& parent = is.pop[0];
     refresh(is.cur, parent, b);
-    Genome best_child;
+    Genome& best_child = is.best_child;
+    Genome& child = is.child;
     Evaluation best_eval;
     bool have = false;
     for (std::uint32_t j = 0; j < params_.pop_size; ++j) {
-      Genome child = offspring_genome(parent.genome, is.rng);
+      make_offspring(parent.genome, child, is.rng);
       const double limit = have ? best_eval.fitness : parent.fitness;
       const Evaluation e = is.cur.evaluate(child, parent, b, limit);
       is.counters.count(e);
       if (e.outcome != Outcome::Evaluated && e.outcome != Outcome::Skipped) continue;
       // Neutral drift: an offspring as good as the parent replaces it.
       if (have ? e.fitness < best_eval.fitness : e.fitness <= parent.fitness) {
-        best_child = std::move(child);
+        std::swap(best_child, child);  // both keep their storage for the next offspring
         best_eval = e;
         have = true;
         std::swap(is.cur, is.best);
       }
     }
     if (have) {
-      Individual next = is.best.adopt(std::move(best_child), parent, best_eval);
+      Individual next = is.best.adopt(best_child, parent, best_eval);
       maybe_prune(next);
       parent = std::move(next);
     }

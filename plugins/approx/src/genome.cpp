@@ -217,12 +217,13 @@ bool Mutator::rewire_output(Genome& g, Rng& rng) const {
 bool Mutator::merge_equivalent(Genome& g, Rng& rng) const {
   const std::size_t n = g.gates.size();
   if (n < 2) return false;
-  std::vector<std::uint8_t> active;
+  thread_local std::vector<std::uint8_t> active;  // per-thread scratch, reused
   mark_active(g, active);
   // Open-addressing table of (kind, inputs) -> first gate with that key.
   std::size_t cap = 16;
   while (cap < 2 * n) cap <<= 1;
-  std::vector<std::int32_t> table(cap, -1);
+  thread_local std::vector<std::int32_t> table;
+  table.assign(cap, -1);
   auto key_of = [&](const Gate& gt) {
     std::uint32_t a = gt.in[0], b = gt.arity == 2 ? gt.in[1] : 0;
     if (gt.arity == 2 && symmetric((*kinds)[gt.kind]) && b < a) std::swap(a, b);

@@ -1,5 +1,5 @@
 // Aligned word arrays for bit-parallel simulation: one bit per input
-// assignment, kBlockWords words (1024 assignments) per block.
+// assignment, kBlockWords words (512 assignments) per block.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,11 @@
 
 namespace flowrun::approx {
 
-// Words per evaluation block: small enough that a block's values for a
-// whole circuit stay in L2, large enough to amortize per-gate overhead.
-inline constexpr std::size_t kBlockWords = 16;
+// Words per evaluation block: one cache line per gate. Most candidates are
+// rejected after one or two blocks, so a small block wastes less work on
+// them (8 words: ~20% more candidates per second than 16); 4 words was
+// slower again, the per-gate overhead dominating.
+inline constexpr std::size_t kBlockWords = 8;
 
 struct AlignedFree {
   void operator()(std::uint64_t* p) const { std::free(p); }
