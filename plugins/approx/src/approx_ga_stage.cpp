@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace flowrun::approx {
@@ -121,7 +122,8 @@ class ApproxGaStage : public Stage {
     }
     ps.push_back(p_choice("strategy", "one_plus_lambda", {"one_plus_lambda", "mu_plus_lambda"},
                           "(1+lambda) ES with neutral drift, or (mu+lambda) GA with elitism"));
-    ps.push_back(p_int("generations", 200000, 1, 1e12, "generations per island (the cap when time_budget_s is set)"));
+    ps.push_back(p_int("generations", 200000, 0, 1e12,
+                       "generations per island (the cap when time_budget_s is set); 0: no cap, time_budget_s decides"));
     ps.push_back(p_float("time_budget_s", 0, 0, 1e7, "stop after this many seconds (checked every log_every generations); 0: off"));
     ps.push_back(p_int("pop_size", 4, 1, 10000, "lambda (one_plus_lambda) or the population size (mu_plus_lambda)"));
     ps.push_back(p_float("elite_ratio", 0.1, 0, 1, "mu_plus_lambda: fraction of the population kept unconditionally"));
@@ -209,8 +211,11 @@ class ApproxGaStage : public Stage {
 
     GaParams gp;
     gp.strategy = ctx.param<std::string>("strategy") == "mu_plus_lambda" ? Strategy::MuPlusLambda : Strategy::OnePlusLambda;
-    gp.generations = static_cast<std::uint64_t>(ctx.param<long>("generations"));
+    const auto generations = static_cast<std::uint64_t>(ctx.param<long>("generations"));
     gp.time_budget_s = ctx.param<double>("time_budget_s");
+    if (generations == 0 && gp.time_budget_s <= 0)
+      throw StageError("approx.ga: generations 0 (no cap) needs a time_budget_s > 0 to stop");
+    gp.generations = generations == 0 ? std::numeric_limits<std::uint64_t>::max() : generations;
     gp.pop_size = static_cast<std::uint32_t>(ctx.param<long>("pop_size"));
     gp.elite_ratio = ctx.param<double>("elite_ratio");
     gp.crossover = ctx.param<double>("crossover");
@@ -262,7 +267,7 @@ class ApproxGaStage : public Stage {
     const GaResult res = run_ga(problem, kinds, allowed, seed, gp, [&](const GaProgress& p) {
       evo << p.generation << ',' << fmt(p.seconds) << ',' << fmt(p.best_cost) << ',' << fmt(p.best_wce) << ','
           << fmt(p.eps) << ',' << p.gates << ',' << fmt(std::round(p.evaluations_per_second)) << '\n';
-      double frac = static_cast<double>(p.generation) / static_cast<double>(gp.generations);
+      double frac = generations ? static_cast<double>(p.generation) / static_cast<double>(gp.generations) : 0.0;
       if (gp.time_budget_s > 0) frac = std::max(frac, p.seconds / gp.time_budget_s);
       ctx.progress(std::min(1.0, frac), "generation " + std::to_string(p.generation) + ", best cost " +
                                             fmt(p.best_cost) + ", WCE " + fmt(p.best_wce) + ", eps " + fmt(p.eps) +
@@ -271,6 +276,12 @@ class ApproxGaStage : public Stage {
     });
     evo.close();
     if (ctx.cancelled()) throw StageError("approx.ga: cancelled");
+    // A timed run that the generation cap ended early is almost always a
+    // forgotten `generations: 0`; say so rather than quietly use 1% of it.
+    if (gp.time_budget_s > 0 && res.generations >= gp.generations && res.seconds < 0.9 * gp.time_budget_s) {
+      ctx.warn("stopped at the generation cap (" + std::to_string(gp.generations) + ") after " + fmt(res.seconds) +
+               " s of the " + fmt(gp.time_budget_s) + " s time_budget_s; set generations: 0 to run for the whole budget");
+    }
 
     // Independent check with flowrun_gates' simulator and metrics, newest
     // improvement first; the emitted netlist must meet every bound.

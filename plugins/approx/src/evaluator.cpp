@@ -282,14 +282,17 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   // Forward pass: the cone (active gates that are new, changed, were
   // inactive in the parent, or read a gate of the cone) and every active
   // signal's value words.
-  const auto& pv = parent.values;
+  // Locals, not members: stores through base/dirty could otherwise alias
+  // the vectors' own fields and force reloads on every gate.
+  const SharedWords* const pv = parent.values.data();
+  const std::size_t pv_size = parent.values.size();
   base_.resize(child.num_signals());
   const u64** const base = base_.data();
   for (std::uint32_t s = 0; s < fg; ++s) base[s] = p.signal_base(s);
   for (std::size_t i = 0; i < n; ++i) {
     if (act[i] != st_id) continue;
     const Gate& g = gates[i];
-    bool d = g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv.size() ||
+    bool d = g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv_size ||
              !pv[static_cast<std::size_t>(g.origin)];
     if (!d) d = (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
                 (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);

@@ -120,6 +120,26 @@ TEST(ApproxGaStage, RandomInitReachesALooseBound) {
   fs::remove_all(r.dir);
 }
 
+TEST(ApproxGaStage, NoGenerationCapRunsForTheTimeBudgetAndNeedsOne) {
+  // generations 0 = no cap: the time budget alone ends the run.
+  const FlowRun timed = flowrun(kData + "/ga_4x4.yaml", "uncapped", "--set ga.generations=0 --set ga.time_budget_s=1.5");
+  ASSERT_EQ(timed.exit_code, 0) << timed.output;
+  const json m = json::parse(slurp(timed.dir / "ga/out/metrics.json"));
+  EXPECT_GE(m["seconds"].get<double>(), 1.5);
+  EXPECT_GT(m["generations"].get<double>(), 4000);
+  fs::remove_all(timed.dir);
+  // Without either it would never stop: a clear stage error instead.
+  const FlowRun endless = flowrun(kData + "/ga_4x4.yaml", "endless", "--set ga.generations=0");
+  EXPECT_EQ(endless.exit_code, 1) << endless.output;
+  EXPECT_NE(endless.output.find("needs a time_budget_s"), std::string::npos) << endless.output;
+  fs::remove_all(endless.dir);
+  // A budget cut short by the cap is pointed out in the stage log.
+  const FlowRun capped = flowrun(kData + "/ga_4x4.yaml", "capped", "--set ga.time_budget_s=3600");
+  ASSERT_EQ(capped.exit_code, 0) << capped.output;
+  EXPECT_NE(slurp(capped.dir / "ga/log.txt").find("stopped at the generation cap"), std::string::npos);
+  fs::remove_all(capped.dir);
+}
+
 TEST(ApproxGaStage, RejectsANetlistWithWrongPortWidths) {
   const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "widths", "--set ga.a_width=5");
   EXPECT_EQ(r.exit_code, 1) << r.output;
