@@ -280,15 +280,11 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   }
 
   // Forward pass: the cone (active gates that are new, changed, were
-  // inactive in the parent, or read a gate of the cone) and every active
-  // signal's value words.
-  // Locals, not members: stores through base/dirty could otherwise alias
-  // the vectors' own fields and force reloads on every gate.
+  // inactive in the parent, or read a gate of the cone). Locals, not
+  // members: stores through dirty could otherwise alias the vectors' own
+  // fields and force reloads on every gate.
   const SharedWords* const pv = parent.values.data();
   const std::size_t pv_size = parent.values.size();
-  base_.resize(child.num_signals());
-  const u64** const base = base_.data();
-  for (std::uint32_t s = 0; s < fg; ++s) base[s] = p.signal_base(s);
   for (std::size_t i = 0; i < n; ++i) {
     if (act[i] != st_id) continue;
     const Gate& g = gates[i];
@@ -300,9 +296,6 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
       dirty[i] = st_id;
       cone_pos_[i] = static_cast<std::int32_t>(cone_.size());
       cone_.push_back(static_cast<std::uint32_t>(i));
-      base[fg + i] = nullptr;  // set once the cone's buffers are known
-    } else {
-      base[fg + i] = pv[static_cast<std::size_t>(g.origin)].get();
     }
   }
   bool outputs_changed = parent.genome.outputs.size() != child.outputs.size();
@@ -326,9 +319,17 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   }
 
   prepare_cone_buffers(cone_.size());
-  for (std::size_t j = 0; j < cone_.size(); ++j) base[fg + cone_[j]] = cone_values_[j].get();
+  // Value words of a signal the cone or an output reads: a constant or
+  // input, a cone gate's new buffer, or the parent's buffer (looked up only
+  // for these few signals rather than stored for every gate).
+  auto words_of = [&](std::uint32_t s) -> const u64* {
+    if (s < fg) return p.signal_base(s);
+    const std::uint32_t i = s - fg;
+    if (dirty[i] == st_id) return cone_values_[static_cast<std::size_t>(cone_pos_[i])].get();
+    return pv[static_cast<std::size_t>(gates[i].origin)].get();
+  };
   const u64* outp[kMaxDiffBits];
-  for (std::size_t k = 0; k < child.outputs.size(); ++k) outp[k] = base_[child.outputs[k]];
+  for (std::size_t k = 0; k < child.outputs.size(); ++k) outp[k] = words_of(child.outputs[k]);
 
   // Gate programs of the cone: op code and word pointers, resolved once.
   struct Step {
@@ -342,8 +343,8 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   for (std::size_t j = 0; j < cone_.size(); ++j) {
     const Gate& g = child.gates[cone_[j]];
     steps[j].op = op_of(kinds[g.kind]);
-    steps[j].a = base_[g.in[0]];
-    steps[j].b = base_[g.arity == 2 ? g.in[1] : g.in[0]];
+    steps[j].a = words_of(g.in[0]);
+    steps[j].b = words_of(g.arity == 2 ? g.in[1] : g.in[0]);
     steps[j].y = cone_values_[j].get();
   }
 

@@ -117,7 +117,6 @@ class Evaluator {
   std::vector<std::int32_t> cone_pos_;   // gate -> position in cone or -1
   std::vector<std::uint32_t> cone_;      // gate indices, topological
   std::vector<SharedWords> cone_values_; // one per cone position
-  std::vector<const std::uint64_t*> base_;  // per signal: its value words
   std::size_t start_block_ = 0;          // where the last rejection happened
 };
 
