@@ -173,25 +173,40 @@ inline double block_mre_sum(const Problem& p, const BlockError& be, std::size_t 
   return s;
 }
 
+// True when gate g's own words cannot be taken from the parent: it is new,
+// changed, or was inactive there (no stored values).
+inline bool seeds_cone(const Gate& g, const SharedWords* pv, std::size_t pv_size) {
+  return g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv_size ||
+         !pv[static_cast<std::size_t>(g.origin)];
+}
+
 // Stamps act[i] = stamp for every gate in the fan-in of the outputs and
-// returns their summed cost. A function of its own so the accumulators stay
-// in registers (inlined into evaluate() they were spilled, and the
-// store-to-load chain through the stack cost ~10 cycles per gate).
+// returns their summed cost; first_seed is the lowest active gate that
+// seeds the cone (gates.size() if none), so the forward pass can start
+// there: no gate before it can read a changed value. A function of its own
+// so the accumulators stay in registers (inlined into evaluate() they were
+// spilled, and the store-to-load chain through the stack cost ~10 cycles
+// per gate).
 [[gnu::noinline]] double mark_active_cost(const Genome& child, std::uint32_t fg, std::uint32_t* act,
-                                          std::uint32_t stamp, const double* kind_cost, std::size_t& n_active) {
+                                          std::uint32_t stamp, const double* kind_cost,
+                                          const SharedWords* pv, std::size_t pv_size, std::size_t& n_active,
+                                          std::size_t& first_seed) {
   for (std::uint32_t s : child.outputs) if (s >= fg) act[s - fg] = stamp;
   const Gate* const gates = child.gates.data();
   double cost = 0;
   std::size_t count = 0;
+  std::size_t seed = child.gates.size();
   for (std::size_t i = child.gates.size(); i-- > 0;) {
     if (act[i] != stamp) continue;
     const Gate& g = gates[i];
     cost += kind_cost[g.kind];
     ++count;
+    if (seeds_cone(g, pv, pv_size)) seed = i;
     if (g.in[0] >= fg) act[g.in[0] - fg] = stamp;
     if (g.arity == 2 && g.in[1] >= fg) act[g.in[1] - fg] = stamp;
   }
   n_active = count;
+  first_seed = seed;
   return cost;
 }
 
@@ -269,8 +284,11 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
 
   // Backward pass: activity (the transitive fan-in of the outputs) and cost.
   std::size_t n_active = 0;
+  std::size_t first_seed = n;
   const Gate* const gates = child.gates.data();
-  const double cost = mark_active_cost(child, fg, act, st_id, kind_cost_.data(), n_active);
+  const SharedWords* const pv = parent.values.data();
+  const std::size_t pv_size = parent.values.size();
+  const double cost = mark_active_cost(child, fg, act, st_id, kind_cost_.data(), pv, pv_size, n_active, first_seed);
   e.cost = cost;
   e.active_gates = n_active;
   cone_.clear();
@@ -279,17 +297,14 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
     return e;
   }
 
-  // Forward pass: the cone (active gates that are new, changed, were
-  // inactive in the parent, or read a gate of the cone). Locals, not
-  // members: stores through dirty could otherwise alias the vectors' own
-  // fields and force reloads on every gate.
-  const SharedWords* const pv = parent.values.data();
-  const std::size_t pv_size = parent.values.size();
-  for (std::size_t i = 0; i < n; ++i) {
+  // Forward pass from the first seed: the cone (active gates that are new,
+  // changed, were inactive in the parent, or read a gate of the cone).
+  // Locals, not members: stores through dirty could otherwise alias the
+  // vectors' own fields and force reloads on every gate.
+  for (std::size_t i = first_seed; i < n; ++i) {
     if (act[i] != st_id) continue;
     const Gate& g = gates[i];
-    bool d = g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv_size ||
-             !pv[static_cast<std::size_t>(g.origin)];
+    bool d = seeds_cone(g, pv, pv_size);
     if (!d) d = (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
                 (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);
     if (d) {
