@@ -290,8 +290,12 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
       if (islands[i]->pop[0].fitness < islands[best_island]->pop[0].fitness) best_island = i;
     }
     if (params.migrate_every > 0 && n_islands > 1 && gen % params.migrate_every < epoch && gen < params.generations) {
+      // Only a strictly better individual migrates: an island on the same
+      // plateau keeps its own neutral variant, so the islands drift apart
+      // instead of restarting from one genome every migration.
+      const Individual& best_ind = islands[best_island]->pop[0];
       for (std::size_t i = 0; i < islands.size(); ++i) {
-        if (i != best_island) islands[i]->pop.back() = islands[best_island]->pop[0];
+        if (i != best_island && best_ind.fitness < islands[i]->pop.back().fitness) islands[i]->pop.back() = best_ind;
       }
     }
     EvalCounters total;
