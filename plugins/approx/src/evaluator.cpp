@@ -181,14 +181,15 @@ inline bool seeds_cone(const Gate& g, const SharedWords* pv, std::size_t pv_size
 }
 
 // Stamps act[i] = stamp for every gate in the fan-in of the outputs and
-// returns their summed cost; first_seed is the lowest active gate that
-// seeds the cone (gates.size() if none), so the forward pass can start
-// there: no gate before it can read a changed value. A function of its own
+// returns their summed cost. Active gates that seed the cone also get
+// dirty[i] = stamp, and first_seed is the lowest of them (gates.size() if
+// none), so the forward pass can start there: no gate before it can read a
+// changed value. A function of its own
 // so the accumulators stay in registers (inlined into evaluate() they were
 // spilled, and the store-to-load chain through the stack cost ~10 cycles
 // per gate).
 [[gnu::noinline]] double mark_active_cost(const Genome& child, std::uint32_t fg, std::uint32_t* act,
-                                          std::uint32_t stamp, const double* kind_cost,
+                                          std::uint32_t* dirty, std::uint32_t stamp, const double* kind_cost,
                                           const SharedWords* pv, std::size_t pv_size, std::size_t& n_active,
                                           std::size_t& first_seed) {
   for (std::uint32_t s : child.outputs) if (s >= fg) act[s - fg] = stamp;
@@ -201,7 +202,10 @@ inline bool seeds_cone(const Gate& g, const SharedWords* pv, std::size_t pv_size
     const Gate& g = gates[i];
     cost += kind_cost[g.kind];
     ++count;
-    if (seeds_cone(g, pv, pv_size)) seed = i;
+    if (seeds_cone(g, pv, pv_size)) {
+      dirty[i] = stamp;
+      seed = i;
+    }
     if (g.in[0] >= fg) act[g.in[0] - fg] = stamp;
     if (g.arity == 2 && g.in[1] >= fg) act[g.in[1] - fg] = stamp;
   }
@@ -288,7 +292,7 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   const Gate* const gates = child.gates.data();
   const SharedWords* const pv = parent.values.data();
   const std::size_t pv_size = parent.values.size();
-  const double cost = mark_active_cost(child, fg, act, st_id, kind_cost_.data(), pv, pv_size, n_active, first_seed);
+  const double cost = mark_active_cost(child, fg, act, dirty, st_id, kind_cost_.data(), pv, pv_size, n_active, first_seed);
   e.cost = cost;
   e.active_gates = n_active;
   cone_.clear();
@@ -297,16 +301,15 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
     return e;
   }
 
-  // Forward pass from the first seed: the cone (active gates that are new,
-  // changed, were inactive in the parent, or read a gate of the cone).
+  // Forward pass from the first seed: the cone (the seeds stamped above,
+  // and active gates that read a gate of the cone).
   // Locals, not members: stores through dirty could otherwise alias the
   // vectors' own fields and force reloads on every gate.
   for (std::size_t i = first_seed; i < n; ++i) {
     if (act[i] != st_id) continue;
     const Gate& g = gates[i];
-    bool d = seeds_cone(g, pv, pv_size);
-    if (!d) d = (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
-                (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);
+    const bool d = dirty[i] == st_id || (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
+                   (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);
     if (d) {
       dirty[i] = st_id;
       cone_pos_[i] = static_cast<std::int32_t>(cone_.size());
