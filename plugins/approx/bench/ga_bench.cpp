@@ -49,6 +49,11 @@ void print_split(const char* title, const EvalCounters& c, double seconds, doubl
   std::printf("  full (full table, every gate)       %8.0f /s/core  (%llu)\n", c.full * per, (unsigned long long)c.full);
   const auto simulated = c.total() - c.skipped_inactive - c.cost_rejected;
   std::printf("  simulated (early-rejected + complete) %8.0f /s/core\n", simulated * per);
+  if (simulated > 0) {
+    std::printf("  per simulated candidate: %.1f cone gates, %.2f blocks of %zu input pairs\n",
+                static_cast<double>(c.cone_gates) / simulated, static_cast<double>(c.blocks) / simulated,
+                kBlockWords * 64);
+  }
 }
 
 }  // namespace
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
     Evaluator ev(problem, kinds);
     Individual empty;
     Genome g = seed;
+    g.forget_edits();
     for (auto& gate : g.gates) gate.modified = 1;
     Bounds b;
     b.eps = eps_end;

@@ -1,12 +1,15 @@
-// The evaluation engine's hot loops. Every loop over a block runs over
-// kBlockWords words with no dependence between words, so the compiler
-// vectorizes it (the plugin builds this file with -O3 and, on x86-64,
-// AVX2 when the build machine has it).
+// The evaluation engine's hot loops. Gate loops run over kBlockWords words
+// with no dependence between words, so the compiler vectorizes them; the
+// error arithmetic, whose loops over bit planes and words the compiler
+// left scalar, is written with explicit 4-word vectors (GCC/Clang vector
+// extensions: AVX2 registers when the plugin is built with -march=x86-64-v3,
+// pairs of SSE registers or scalar code otherwise).
 #include "evaluator.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace flowrun::approx {
@@ -58,6 +61,23 @@ inline void eval_gate(std::uint8_t op, const u64* __restrict a, const u64* __res
 }
 #undef FLOWRUN_GATE_LOOP
 
+// Four words as one vector; loads and stores go through memcpy, so the
+// word arrays keep their own type (no aliasing questions).
+typedef u64 v4 __attribute__((vector_size(32)));
+constexpr std::size_t V = B / 4;
+static_assert(B % 4 == 0, "blocks are whole vectors");
+inline v4 ld(const u64* p) {
+  v4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void st(u64* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+inline bool any_bit(const v4* x) {
+  v4 acc = x[0];
+  for (std::size_t v = 1; v < V; ++v) acc |= x[v];
+  return (acc[0] | acc[1] | acc[2] | acc[3]) != 0;
+}
+
 // |approx - exact| of one block, bit-sliced: abs[k][w] is bit k of the
 // absolute error of the 64 assignments of word w. Also returns the words
 // in which the error is non-zero (nz).
@@ -69,71 +89,69 @@ struct BlockError {
 inline void block_abs_error(const Problem& p, const u64* const* outp, std::size_t off, BlockError& be) {
   const std::uint32_t D = p.diff_bits;
   const std::uint32_t n_out = p.n_outputs;
-  alignas(64) u64 borrow[B] = {};
-  alignas(64) u64 nz[B] = {};
+  v4 borrow[V] = {}, nz[V] = {};
+  // Ripple-borrow subtraction approx - exact, one bit plane at a time.
   for (std::uint32_t k = 0; k < D; ++k) {
     const u64* ap = k < n_out ? outp[k] + off : (p.is_signed ? outp[n_out - 1] + off : p.zeros.data() + off);
     const u64* ep = p.exact[k].data() + off;
-    u64* dk = be.abs[k];
-    for (std::size_t w = 0; w < B; ++w) {
-      const u64 a = ap[w], e = ep[w], br = borrow[w];
-      const u64 d = a ^ e ^ br;
-      borrow[w] = (~a & (e | br)) | (a & e & br);
-      dk[w] = d;
-      nz[w] |= d;
+    for (std::size_t v = 0; v < V; ++v) {
+      const v4 a = ld(ap + 4 * v), e = ld(ep + 4 * v), br = borrow[v];
+      const v4 d = a ^ e ^ br;
+      borrow[v] = (~a & (e | br)) | (a & e & br);
+      st(be.abs[k] + 4 * v, d);
+      nz[v] |= d;
     }
   }
   // Two's complement absolute value: (d ^ s) + s, s = sign plane.
-  alignas(64) u64 sign[B], carry[B];
-  for (std::size_t w = 0; w < B; ++w) sign[w] = carry[w] = be.abs[D - 1][w];
+  v4 sign[V], carry[V];
+  for (std::size_t v = 0; v < V; ++v) sign[v] = carry[v] = ld(be.abs[D - 1] + 4 * v);
   for (std::uint32_t k = 0; k < D; ++k) {
-    u64* dk = be.abs[k];
-    for (std::size_t w = 0; w < B; ++w) {
-      const u64 t = dk[w] ^ sign[w];
-      dk[w] = t ^ carry[w];
-      carry[w] = t & carry[w];
+    for (std::size_t v = 0; v < V; ++v) {
+      const v4 t = ld(be.abs[k] + 4 * v) ^ sign[v];
+      st(be.abs[k] + 4 * v, t ^ carry[v]);
+      carry[v] = t & carry[v];
     }
   }
   const u64* valid = p.valid.data() + off;
-  for (std::size_t w = 0; w < B; ++w) be.nz[w] = nz[w] & valid[w];
+  for (std::size_t v = 0; v < V; ++v) st(be.nz + 4 * v, nz[v] & ld(valid + 4 * v));
 }
 
-// True when some valid assignment of the block has |e| > t (t >= 0).
+// True when some valid assignment of the block has |e| > t (t >= 0): a
+// bit-serial comparison from the top plane down.
 inline bool block_exceeds(const Problem& p, const BlockError& be, std::size_t off, std::int64_t t) {
   const std::uint32_t D = p.diff_bits;
-  alignas(64) u64 gt[B] = {}, eq[B];
+  v4 gt[V] = {}, eq[V];
   const u64* valid = p.valid.data() + off;
-  for (std::size_t w = 0; w < B; ++w) eq[w] = valid[w];
+  for (std::size_t v = 0; v < V; ++v) eq[v] = ld(valid + 4 * v);
   for (std::uint32_t k = D; k-- > 0;) {
     const u64* ak = be.abs[k];
     if ((static_cast<std::uint64_t>(t) >> k) & 1u) {
-      for (std::size_t w = 0; w < B; ++w) eq[w] &= ak[w];
+      for (std::size_t v = 0; v < V; ++v) eq[v] &= ld(ak + 4 * v);
     } else {
-      for (std::size_t w = 0; w < B; ++w) {
-        gt[w] |= eq[w] & ak[w];
-        eq[w] &= ~ak[w];
+      for (std::size_t v = 0; v < V; ++v) {
+        const v4 a = ld(ak + 4 * v);
+        gt[v] |= eq[v] & a;
+        eq[v] &= ~a;
       }
     }
   }
-  u64 any = 0;
-  for (std::size_t w = 0; w < B; ++w) any |= gt[w];
-  return any != 0;
+  return any_bit(gt);
 }
 
 // Largest |e| over the valid assignments of the block.
 inline std::int64_t block_max(const Problem& p, const BlockError& be, std::size_t off) {
   const std::uint32_t D = p.diff_bits;
-  alignas(64) u64 cand[B];
+  v4 cand[V];
   const u64* valid = p.valid.data() + off;
-  for (std::size_t w = 0; w < B; ++w) cand[w] = valid[w];
+  for (std::size_t v = 0; v < V; ++v) cand[v] = ld(valid + 4 * v);
   std::int64_t m = 0;
   for (std::uint32_t k = D; k-- > 0;) {
     const u64* ak = be.abs[k];
-    u64 any = 0;
-    for (std::size_t w = 0; w < B; ++w) any |= cand[w] & ak[w];
-    if (any) {
+    v4 hit[V];
+    for (std::size_t v = 0; v < V; ++v) hit[v] = cand[v] & ld(ak + 4 * v);
+    if (any_bit(hit)) {
       m |= std::int64_t{1} << k;
-      for (std::size_t w = 0; w < B; ++w) cand[w] &= ak[w];
+      for (std::size_t v = 0; v < V; ++v) cand[v] = hit[v];
     }
   }
   return m;
@@ -173,47 +191,6 @@ inline double block_mre_sum(const Problem& p, const BlockError& be, std::size_t 
   return s;
 }
 
-// True when gate g's own words cannot be taken from the parent: it is new,
-// changed, or was inactive there (no stored values).
-inline bool seeds_cone(const Gate& g, const SharedWords* pv, std::size_t pv_size) {
-  return g.origin < 0 || g.modified || static_cast<std::size_t>(g.origin) >= pv_size ||
-         !pv[static_cast<std::size_t>(g.origin)];
-}
-
-// Stamps act[i] = stamp for every gate in the fan-in of the outputs and
-// returns their summed cost. Active gates that seed the cone also get
-// dirty[i] = stamp, and first_seed is the lowest of them (gates.size() if
-// none), so the forward pass can start there: no gate before it can read a
-// changed value. A function of its own
-// so the accumulators stay in registers (inlined into evaluate() they were
-// spilled, and the store-to-load chain through the stack cost ~10 cycles
-// per gate).
-[[gnu::noinline]] double mark_active_cost(const Genome& child, std::uint32_t fg, std::uint32_t* act,
-                                          std::uint32_t* dirty, std::uint32_t stamp, const double* kind_cost,
-                                          const SharedWords* pv, std::size_t pv_size, std::size_t& n_active,
-                                          std::size_t& first_seed) {
-  for (std::uint32_t s : child.outputs) if (s >= fg) act[s - fg] = stamp;
-  const Gate* const gates = child.gates.data();
-  double cost = 0;
-  std::size_t count = 0;
-  std::size_t seed = child.gates.size();
-  for (std::size_t i = child.gates.size(); i-- > 0;) {
-    if (act[i] != stamp) continue;
-    const Gate& g = gates[i];
-    cost += kind_cost[g.kind];
-    ++count;
-    if (seeds_cone(g, pv, pv_size)) {
-      dirty[i] = stamp;
-      seed = i;
-    }
-    if (g.in[0] >= fg) act[g.in[0] - fg] = stamp;
-    if (g.arity == 2 && g.in[1] >= fg) act[g.in[1] - fg] = stamp;
-  }
-  n_active = count;
-  first_seed = seed;
-  return cost;
-}
-
 }  // namespace
 
 std::int64_t Bounds::wce_threshold(const Problem& p) const {
@@ -246,12 +223,15 @@ void EvalCounters::count(const Evaluation& e) {
     case Outcome::EarlyRejected: ++early_rejected; break;
     case Outcome::Evaluated: (e.full ? full : incremental)++; break;
   }
+  if (e.blocks > 0) {
+    cone_gates += e.cone_size;
+    blocks += e.blocks;
+  }
 }
 
 Evaluator::Evaluator(const Problem& problem, const std::vector<GateKind>& kinds)
-    : problem_(&problem), kinds_(&kinds) {
+    : problem_(&problem), kinds_(&kinds), plan_(kinds) {
   if (problem.diff_bits > kMaxDiffBits) throw std::invalid_argument("multiplier too wide for the evaluator");
-  for (const auto& k : kinds) kind_cost_.push_back(k.cost);
 }
 
 void Evaluator::prepare_cone_buffers(std::size_t n) {
@@ -267,83 +247,38 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   const Problem& p = *problem_;
   const auto& kinds = *kinds_;
   const std::uint32_t fg = child.first_gate();
-  const std::size_t n = child.gates.size();
   Evaluation e;
 
-  // Per-gate scratch is stamped rather than cleared: a gate is active
-  // (dirty) for this candidate when active_[i] (dirty_[i]) == stamp_.
-  if (active_.size() < n) {
-    active_.resize(n, 0);
-    dirty_.resize(n, 0);
-    cone_pos_.resize(n, -1);
-  }
-  if (++stamp_ == 0) {
-    std::fill(active_.begin(), active_.end(), 0);
-    std::fill(dirty_.begin(), dirty_.end(), 0);
-    stamp_ = 1;
-  }
-  const std::uint32_t st_id = stamp_;
-  std::uint32_t* const act = active_.data();
-  std::uint32_t* const dirty = dirty_.data();
-
-  // Backward pass: activity (the transitive fan-in of the outputs) and cost.
-  std::size_t n_active = 0;
-  std::size_t first_seed = n;
-  const Gate* const gates = child.gates.data();
-  const SharedWords* const pv = parent.values.data();
-  const std::size_t pv_size = parent.values.size();
-  const double cost = mark_active_cost(child, fg, act, dirty, st_id, kind_cost_.data(), pv, pv_size, n_active, first_seed);
-  e.cost = cost;
-  e.active_gates = n_active;
-  cone_.clear();
+  plan_.activity(child, parent);
+  e.cost_units = plan_.cost_units();
+  e.cost = cost_of_units(e.cost_units);
+  e.active_gates = plan_.active_gates();
+  const double cost = e.cost;
   if (cost > reject_above) {
     e.outcome = Outcome::CostRejected;
     return e;
   }
-
-  // Forward pass from the first seed: the cone (the seeds stamped above,
-  // and active gates that read a gate of the cone).
-  // Locals, not members: stores through dirty could otherwise alias the
-  // vectors' own fields and force reloads on every gate.
-  for (std::size_t i = first_seed; i < n; ++i) {
-    if (act[i] != st_id) continue;
-    const Gate& g = gates[i];
-    const bool d = dirty[i] == st_id || (g.in[0] >= fg && dirty[g.in[0] - fg] == st_id) ||
-                   (g.arity == 2 && g.in[1] >= fg && dirty[g.in[1] - fg] == st_id);
-    if (d) {
-      dirty[i] = st_id;
-      cone_pos_[i] = static_cast<std::int32_t>(cone_.size());
-      cone_.push_back(static_cast<std::uint32_t>(i));
-    }
-  }
-  bool outputs_changed = parent.genome.outputs.size() != child.outputs.size();
-  for (std::size_t k = 0; k < child.outputs.size() && !outputs_changed; ++k) {
-    const std::uint32_t s = child.outputs[k];
-    const std::uint32_t ps = parent.genome.outputs[k];
-    if (s < fg) {
-      outputs_changed = s != ps;
-    } else {
-      const Gate& g = gates[s - fg];
-      outputs_changed = dirty[s - fg] == st_id || fg + static_cast<std::uint32_t>(g.origin) != ps;
-    }
-  }
-  e.cone_size = cone_.size();
-  e.full = cone_.size() == n_active;
-  if (cone_.empty() && !outputs_changed) {
+  plan_.cone();
+  const std::vector<std::uint32_t>& cone = plan_.gates();
+  e.cone_size = cone.size();
+  e.full = cone.size() == e.active_gates;
+  if (cone.empty() && !plan_.outputs_changed()) {
     e.outcome = Outcome::Skipped;
     e.stats = parent.stats;
     e.fitness = cost + bounds.penalty * bound_excess(p, bounds, e.stats);
     return e;
   }
 
-  prepare_cone_buffers(cone_.size());
+  prepare_cone_buffers(cone.size());
   // Value words of a signal the cone or an output reads: a constant or
-  // input, a cone gate's new buffer, or the parent's buffer (looked up only
-  // for these few signals rather than stored for every gate).
+  // input, a cone gate's new buffer, or the parent's buffer.
+  const Gate* const gates = child.gates.data();
+  const SharedWords* const pv = parent.values.data();
   auto words_of = [&](std::uint32_t s) -> const u64* {
     if (s < fg) return p.signal_base(s);
     const std::uint32_t i = s - fg;
-    if (dirty[i] == st_id) return cone_values_[static_cast<std::size_t>(cone_pos_[i])].get();
+    const std::int32_t pos = plan_.cone_pos(i);
+    if (pos >= 0) return cone_values_[static_cast<std::size_t>(pos)].get();
     return pv[static_cast<std::size_t>(gates[i].origin)].get();
   };
   const u64* outp[kMaxDiffBits];
@@ -357,9 +292,9 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
     u64* y;
   };
   thread_local std::vector<Step> steps;
-  steps.resize(cone_.size());
-  for (std::size_t j = 0; j < cone_.size(); ++j) {
-    const Gate& g = child.gates[cone_[j]];
+  steps.resize(cone.size());
+  for (std::size_t j = 0; j < cone.size(); ++j) {
+    const Gate& g = gates[cone[j]];
     steps[j].op = op_of(kinds[g.kind]);
     steps[j].a = words_of(g.in[0]);
     steps[j].b = words_of(g.arity == 2 ? g.in[1] : g.in[0]);
@@ -377,6 +312,7 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   for (std::size_t bi = 0; bi < nb; ++bi) {
     const std::size_t blk = (start_block_ + bi) % nb;
     const std::size_t off = blk * B;
+    ++e.blocks;
     for (const Step& s : steps) eval_gate(s.op, s.a + off, s.b + off, s.y + off);
     block_abs_error(p, outp, off, be);
     bool worse = false;
@@ -409,26 +345,30 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
 }
 
 Individual Evaluator::adopt(Genome child, const Individual& parent, const Evaluation& e) {
+  plan_.rebind(child);  // the caller may have moved the evaluated genome
   Individual ind;
-  const std::size_t n = child.gates.size();
+  const auto n = static_cast<std::uint32_t>(child.gates.size());
   ind.values.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (active_[i] != stamp_) continue;
-    ind.values[i] = dirty_[i] == stamp_ ? cone_values_[static_cast<std::size_t>(cone_pos_[i])]
-                              : parent.values[static_cast<std::size_t>(child.gates[i].origin)];
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!plan_.active(i)) continue;
+    const std::int32_t pos = plan_.cone_pos(i);
+    ind.values[i] = pos >= 0 ? cone_values_[static_cast<std::size_t>(pos)]
+                             : parent.values[static_cast<std::size_t>(child.gates[i].origin)];
   }
   ind.genome = std::move(child);
   ind.genome.make_parent();
+  index_individual(ind);
   ind.cost = e.cost;
+  ind.cost_units = e.cost_units;
   ind.stats = e.stats;
   ind.fitness = e.fitness;
-  ind.active_gates = e.active_gates;
   return ind;
 }
 
 Individual Evaluator::build(Genome g, const Bounds& bounds) {
   Individual empty;
   g.make_parent();
+  g.forget_edits();
   for (auto& gate : g.gates) gate.modified = 1;
   const Evaluation e = evaluate(g, empty, bounds, std::numeric_limits<double>::infinity());
   Individual ind = adopt(std::move(g), empty, e);

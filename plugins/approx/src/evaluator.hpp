@@ -10,7 +10,9 @@
 // only inactive gates are not simulated at all.
 #pragma once
 
+#include "cone_plan.hpp"
 #include "genome.hpp"
+#include "individual.hpp"
 #include "problem.hpp"
 #include "words.hpp"
 
@@ -31,27 +33,8 @@ struct Bounds {
   std::int64_t wce_threshold(const Problem& p) const;
 };
 
-// What is known about a candidate's error after a complete evaluation.
-struct ErrorStats {
-  std::int64_t wce_abs = 0;   // exact when wce_exact, else an upper bound
-  bool wce_exact = false;
-  std::uint64_t sum_abs = 0;  // sum |e| (only when tracked)
-  std::uint64_t errors = 0;   // #{e != 0} (only when tracked)
-  double mre_sum = 0;         // sum |e|/|exact| (only when tracked)
-  bool sums_tracked = false;
-};
-
 // Relative excess over every bound (0 when all are met).
 double bound_excess(const Problem& p, const Bounds& b, const ErrorStats& s);
-
-struct Individual {
-  Genome genome;                    // make_parent()'ed
-  std::vector<SharedWords> values;  // per gate; null for inactive gates
-  double cost = 0;
-  ErrorStats stats;
-  double fitness = 0;
-  std::size_t active_gates = 0;
-};
 
 enum class Outcome : std::uint8_t { Skipped, CostRejected, EarlyRejected, Evaluated };
 
@@ -59,10 +42,12 @@ struct Evaluation {
   Outcome outcome = Outcome::Evaluated;
   bool full = false;        // every active gate was simulated
   double cost = 0;
+  std::int64_t cost_units = 0;
   double fitness = std::numeric_limits<double>::infinity();
   ErrorStats stats;
   std::size_t cone_size = 0;
   std::size_t active_gates = 0;
+  std::size_t blocks = 0;   // blocks of input assignments simulated
 };
 
 struct EvalCounters {
@@ -71,6 +56,8 @@ struct EvalCounters {
   std::uint64_t early_rejected = 0;
   std::uint64_t full = 0;         // complete evaluations of every active gate
   std::uint64_t incremental = 0;  // complete evaluations of a cone only
+  std::uint64_t cone_gates = 0;   // summed over simulated candidates
+  std::uint64_t blocks = 0;       // blocks simulated, summed
   std::uint64_t total() const { return skipped_inactive + cost_rejected + early_rejected + full + incremental; }
   void add(const EvalCounters& o) {
     skipped_inactive += o.skipped_inactive;
@@ -78,6 +65,8 @@ struct EvalCounters {
     early_rejected += o.early_rejected;
     full += o.full;
     incremental += o.incremental;
+    cone_gates += o.cone_gates;
+    blocks += o.blocks;
   }
   void count(const Evaluation& e);
 };
@@ -103,21 +92,19 @@ class Evaluator {
   ErrorStats exact_stats(const Individual& ind, bool with_sums);
 
   const Problem& problem() const { return *problem_; }
+  // Off: activity and cone by a pass over every gate (tests compare).
+  void allow_incremental(bool on) { plan_.allow_incremental(on); }
+  // Whether the last evaluate() derived activity and cone incrementally.
+  bool last_incremental() const { return plan_.incremental(); }
 
  private:
-  const std::uint64_t* signal_ptr(std::uint32_t s, std::uint32_t fg) const;
   void prepare_cone_buffers(std::size_t n);
 
   const Problem* problem_;
   const std::vector<GateKind>* kinds_;
-  // Scratch of the last candidate.
-  std::vector<double> kind_cost_;        // cost per kind index
-  std::vector<std::uint32_t> active_, dirty_;  // == stamp_: active / in the cone
-  std::uint32_t stamp_ = 0;
-  std::vector<std::int32_t> cone_pos_;   // gate -> position in cone or -1
-  std::vector<std::uint32_t> cone_;      // gate indices, topological
-  std::vector<SharedWords> cone_values_; // one per cone position
-  std::size_t start_block_ = 0;          // where the last rejection happened
+  ConePlan plan_;                         // activity, cost and cone of the last candidate
+  std::vector<SharedWords> cone_values_;  // one per cone position
+  std::size_t start_block_ = 0;           // where the last rejection happened
 };
 
 }  // namespace flowrun::approx

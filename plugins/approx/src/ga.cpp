@@ -75,6 +75,7 @@ void prune_individual(Individual& ind) {
   }
   ind.values.swap(values);
   ind.genome.make_parent();
+  index_individual(ind);
 }
 
 struct Island {
@@ -235,7 +236,6 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     Evaluator ev(problem, kinds);
     Individual first = ev.build(seed, params.bounds_at(0));
     prune_individual(first);
-    first.active_gates = first.genome.gates.size();
     const std::size_t mu = params.strategy == Strategy::MuPlusLambda ? std::max<std::uint32_t>(params.pop_size, 1) : 1;
     for (int i = 0; i < n_islands; ++i) {
       auto is = std::make_unique<Island>(problem, kinds);

@@ -12,6 +12,35 @@ void Genome::make_parent() {
     gates[i].origin = static_cast<std::int32_t>(i);
     gates[i].modified = 0;
   }
+  edit_log.clear();
+  edit_log_valid = true;
+}
+
+void Genome::mark_modified(std::size_t i) {
+  if (gates[i].modified) return;  // new gates are logged on insertion
+  gates[i].modified = 1;
+  if (edit_log_valid) edit_log.push_back(static_cast<std::uint32_t>(i));
+}
+
+void Genome::insert_gate(std::size_t p, Gate g) {
+  g.origin = -1;
+  g.modified = 1;
+  gates.insert(gates.begin() + static_cast<std::ptrdiff_t>(p), g);
+  if (!edit_log_valid) return;
+  for (auto& e : edit_log) if (e >= p) ++e;
+  edit_log.push_back(static_cast<std::uint32_t>(p));
+}
+
+void Genome::erase_gate(std::size_t d) {
+  gates.erase(gates.begin() + static_cast<std::ptrdiff_t>(d));
+  if (!edit_log_valid) return;
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < edit_log.size(); ++r) {
+    const std::uint32_t e = edit_log[r];
+    if (e == d) continue;
+    edit_log[w++] = e > d ? e - 1 : e;
+  }
+  edit_log.resize(w);
 }
 
 void Genome::check(std::size_t n_kinds) const {
@@ -30,6 +59,19 @@ void Genome::check(std::size_t n_kinds) const {
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     if (outputs[k] >= num_signals()) throw std::logic_error("output " + std::to_string(k) + " out of range");
+  }
+  if (edit_log_valid) {
+    std::vector<std::uint8_t> logged(gates.size(), 0);
+    for (std::uint32_t e : edit_log) {
+      if (e >= gates.size() || logged[e]) throw std::logic_error("edit log: bad or repeated entry " + std::to_string(e));
+      logged[e] = 1;
+    }
+    for (std::size_t i = 0; i < gates.size(); ++i) {
+      const bool edited = gates[i].origin < 0 || gates[i].modified;
+      if (edited != static_cast<bool>(logged[i])) {
+        throw std::logic_error("edit log: gate " + std::to_string(i) + (edited ? " edited but not logged" : " logged but not edited"));
+      }
+    }
   }
 }
 
@@ -110,7 +152,7 @@ void redirect(Genome& g, std::size_t after, std::uint32_t from, std::uint32_t to
     for (int k = 0; k < gt.arity; ++k) {
       if (gt.in[k] == from) {
         gt.in[k] = to;
-        gt.modified = 1;
+        g.mark_modified(i);
       }
     }
   }
@@ -133,10 +175,8 @@ bool Mutator::add_gate(Genome& g, Rng& rng) const {
   gt.kind = allowed[rng.below(static_cast<std::uint32_t>(allowed.size()))];
   gt.arity = static_cast<std::uint8_t>((*kinds)[gt.kind].arity);
   for (int k = 0; k < gt.arity; ++k) gt.in[k] = rng.below(sig);
-  gt.modified = 1;
-  gt.origin = -1;
   shift_refs(g, p, sig, +1);
-  g.gates.insert(g.gates.begin() + p, gt);
+  g.insert_gate(p, gt);
   // Give the new gate a reader, so the mutation changes the function.
   std::uint32_t slots = static_cast<std::uint32_t>(g.outputs.size());
   for (std::size_t i = p + 1; i < g.gates.size(); ++i) slots += g.gates[i].arity;
@@ -145,7 +185,7 @@ bool Mutator::add_gate(Genome& g, Rng& rng) const {
     Gate& reader = g.gates[i];
     if (r < reader.arity) {
       reader.in[r] = sig;
-      reader.modified = 1;
+      g.mark_modified(i);
       return true;
     }
     r -= reader.arity;
@@ -163,7 +203,7 @@ bool Mutator::delete_gate(Genome& g, Rng& rng) const {
   // Readers of the deleted gate take one of its inputs instead (a bypass).
   const std::uint32_t bypass = victim.in[rng.below(victim.arity)];
   redirect(g, d + 1, fg + d, bypass);
-  g.gates.erase(g.gates.begin() + d);
+  g.erase_gate(d);
   shift_refs(g, d, fg + d + 1, -1);
   return true;
 }
@@ -183,7 +223,7 @@ bool Mutator::change_type(Genome& g, Rng& rng) const {
   if (arity == 1) gt.in[1] = 0;
   gt.kind = kind;
   gt.arity = arity;
-  gt.modified = 1;
+  g.mark_modified(i);
   return true;
 }
 
@@ -200,7 +240,7 @@ bool Mutator::rewire_input(Genome& g, Rng& rng) const {
   if (s == gt.in[k]) s = rng.below(limit);
   if (s == gt.in[k]) return false;
   gt.in[k] = s;
-  gt.modified = 1;
+  g.mark_modified(i);
   return true;
 }
 

@@ -37,12 +37,31 @@ struct Genome {
   std::uint32_t n_inputs = 0;
   std::vector<Gate> gates;
   std::vector<std::uint32_t> outputs;  // signal id of each output bit, LSB first
+  // Indices of the gates new or changed since make_parent() (origin -1 or
+  // `modified`), kept by the mutation operators so an evaluator can find
+  // them without scanning every gate. Valid while edit_log_valid; code
+  // that edits gates any other way must call forget_edits().
+  std::vector<std::uint32_t> edit_log;
+  bool edit_log_valid = false;
 
   std::uint32_t first_gate() const { return 2 + n_inputs; }
   std::uint32_t num_signals() const { return first_gate() + static_cast<std::uint32_t>(gates.size()); }
-  // Marks the genome as a parent: origin = own index, nothing modified.
+  // Marks the genome as a parent: origin = own index, nothing modified,
+  // an empty and valid edit log.
   void make_parent();
-  // Throws std::logic_error naming the first broken invariant.
+  void forget_edits() {
+    edit_log.clear();
+    edit_log_valid = false;
+  }
+  // Sets `modified` on gate i, logging it.
+  void mark_modified(std::size_t i);
+  // Inserts a new gate (origin -1, modified) at index p / erases gate d,
+  // keeping the edit log's indices right. Signal references are not
+  // shifted here.
+  void insert_gate(std::size_t p, Gate g);
+  void erase_gate(std::size_t d);
+  // Throws std::logic_error naming the first broken invariant (including a
+  // valid edit log that misses or invents an edited gate).
   void check(std::size_t n_kinds) const;
 };
 
