@@ -309,12 +309,19 @@ bool ConePlan::activity_incremental() {
 
 void ConePlan::cone_incremental() {
   const FanoutIndex& fx = parent_->fanout;
-  cone_nodes_.clear();
+  const std::size_t n = child_->gates.size();
+  // Cone membership as a bit per node; the members in discovery order.
+  const std::size_t node_words = (np_ + n + 63) / 64;
+  cone_bits_.assign(node_words, 0);
+  if (cone_nodes_.size() < np_ + n) cone_nodes_.resize(np_ + n);
+  std::uint64_t* const bits = cone_bits_.data();
+  std::uint32_t* const found = cone_nodes_.data();
+  std::size_t count = 0;
   auto add = [&](std::uint32_t x) {
-    touch(x);
-    if (nrefs_[x] == 0 || (nflags_[x] & kInCone)) return;
-    nflags_[x] |= kInCone;
-    cone_nodes_.push_back(x);
+    const std::uint64_t m = std::uint64_t{1} << (x % 64);
+    if ((bits[x / 64] & m) || !node_active(x)) return;
+    bits[x / 64] |= m;
+    found[count++] = x;
   };
   // Seeds: edited gates and gates that were inactive in the parent.
   for (std::uint32_t j : child_->edit_log) add(node_of_child(j));
@@ -324,28 +331,29 @@ void ConePlan::cone_incremental() {
   // Every other cone gate is unchanged and so reads what it read in the
   // parent: it is an active reader there of a cone gate. (New and newly
   // active gates have no unchanged readers.)
-  for (std::size_t q = 0; q < cone_nodes_.size(); ++q) {
-    const std::uint32_t x = cone_nodes_[q];
+  for (std::size_t q = 0; q < count; ++q) {
+    const std::uint32_t x = found[q];
     if (x >= np_) continue;
     for (std::uint32_t r = fx.begin[x]; r < fx.begin[x + 1]; ++r) add(fx.readers[r]);
   }
-  // Topological order = child index order: a bit per child gate, read back
-  // in order (n / 64 words instead of a sort).
-  const std::size_t n_words = (child_->gates.size() + 63) / 64;
-  cone_bits_.assign(n_words, 0);
-  if (inserted_ == 0 && deleted_ == 0) {
-    for (std::uint32_t x : cone_nodes_) cone_bits_[x / 64] |= std::uint64_t{1} << (x % 64);
-  } else {
-    for (std::uint32_t x : cone_nodes_) {
-      const std::uint32_t c = child_of_node(x);
-      cone_bits_[c / 64] |= std::uint64_t{1} << (c % 64);
+  // Topological order = child index order. Without insertions and
+  // deletions node x is child gate x and the node bits are already in
+  // order; otherwise the members are mapped to a bit per child gate.
+  const std::uint64_t* order = bits;
+  const std::size_t child_words = (n + 63) / 64;
+  if (inserted_ != 0 || deleted_ != 0) {
+    child_bits_.assign(child_words, 0);
+    for (std::size_t q = 0; q < count; ++q) {
+      const std::uint32_t c = child_of_node(found[q]);
+      child_bits_[c / 64] |= std::uint64_t{1} << (c % 64);
     }
+    order = child_bits_.data();
   }
-  cone_.resize(cone_nodes_.size());
+  cone_.resize(count);
   std::size_t j = 0;
-  for (std::size_t w = 0; w < n_words; ++w) {
-    for (std::uint64_t bits = cone_bits_[w]; bits; bits &= bits - 1) {
-      const auto c = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+  for (std::size_t w = 0; w < child_words; ++w) {
+    for (std::uint64_t b = order[w]; b; b &= b - 1) {
+      const auto c = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(b)));
       cone_[j] = c;
       cstamp_[c] = stamp_;
       cpos_[c] = static_cast<std::int32_t>(j);

@@ -96,7 +96,7 @@ class ConePlan {
   std::size_t first_seed_ = 0;
 
   // Incremental method: per node, valid where nstamp_ equals stamp_.
-  static constexpr std::uint8_t kApplied = 1, kInCone = 2, kFlipped = 4;
+  static constexpr std::uint8_t kApplied = 1, kFlipped = 2;
   std::vector<std::uint32_t> nstamp_;
   std::vector<std::uint32_t> nrefs_;   // reference count
   std::vector<std::uint32_t> nchild_;  // child index of an edited parent gate
@@ -104,8 +104,9 @@ class ConePlan {
   std::uint32_t inserted_ = 0, deleted_ = 0;  // gates new in / gone from the child
   std::vector<std::uint32_t> flips_;   // nodes whose activity changed at least once
   std::vector<std::uint32_t> stack_;
-  std::vector<std::uint32_t> cone_nodes_;
-  std::vector<std::uint64_t> cone_bits_;  // cone membership by child index
+  std::vector<std::uint32_t> cone_nodes_;  // cone members in discovery order
+  std::vector<std::uint64_t> cone_bits_;   // cone membership by node
+  std::vector<std::uint64_t> child_bits_;  // ... by child index
 };
 
 }  // namespace flowrun::approx

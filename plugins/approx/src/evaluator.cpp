@@ -307,10 +307,9 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   ErrorStats st;
   st.sums_tracked = track;
   thread_local BlockError be;
-  const std::size_t nb = p.num_blocks;
-  if (start_block_ >= nb) start_block_ = 0;
-  for (std::size_t bi = 0; bi < nb; ++bi) {
-    const std::size_t blk = (start_block_ + bi) % nb;
+  // Simulates one block; true when the candidate is now certainly worse
+  // than reject_above.
+  auto rejected_at = [&](std::size_t blk) {
     const std::size_t off = blk * B;
     ++e.blocks;
     for (const Step& s : steps) eval_gate(s.op, s.a + off, s.b + off, s.y + off);
@@ -326,15 +325,39 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
       if (bounds.max_mre > 0) st.mre_sum += block_mre_sum(p, be, off);
       worse = true;
     }
-    if (worse) {
-      st.wce_abs = t_cur;
-      const double lower_bound = cost + bounds.penalty * bound_excess(p, bounds, st);
-      if (lower_bound > reject_above) {
-        start_block_ = blk;  // rejections tend to repeat in the same place
-        e.outcome = Outcome::EarlyRejected;
-        return e;
-      }
+    if (!worse) return false;
+    st.wce_abs = t_cur;
+    return cost + bounds.penalty * bound_excess(p, bounds, st) > reject_above;
+  };
+  // Block order: the blocks of the last few rejections first (most recent
+  // first: the inputs that expose one bad mutation tend to expose the
+  // next), then the rest from the last rejection on. Every block is
+  // visited once, so the outcome does not depend on the order.
+  const std::size_t nb = p.num_blocks;
+  if (start_block_ >= nb) {
+    start_block_ = 0;
+    hot_count_ = 0;
+  }
+  auto reject = [&](std::size_t blk) {
+    std::size_t k = 0;
+    while (k < hot_count_ && hot_[k] != blk) ++k;
+    if (k == hot_count_ && hot_count_ < hot_.size()) ++hot_count_;
+    for (k = std::min(k, hot_count_ - 1); k > 0; --k) hot_[k] = hot_[k - 1];
+    hot_[0] = blk;
+    start_block_ = blk;
+    e.outcome = Outcome::EarlyRejected;
+    return e;
+  };
+  for (std::size_t k = 0; k < hot_count_; ++k) {
+    if (rejected_at(hot_[k])) return reject(hot_[k]);
+  }
+  for (std::size_t bi = 0; bi < nb; ++bi) {
+    const std::size_t blk = (start_block_ + bi) % nb;
+    if (std::find(hot_.begin(), hot_.begin() + static_cast<std::ptrdiff_t>(hot_count_), blk) !=
+        hot_.begin() + static_cast<std::ptrdiff_t>(hot_count_)) {
+      continue;
     }
+    if (rejected_at(blk)) return reject(blk);
   }
   st.wce_abs = t_cur;
   st.wce_exact = t_cur > t_eps;

@@ -16,6 +16,7 @@
 #include "problem.hpp"
 #include "words.hpp"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -105,6 +106,8 @@ class Evaluator {
   ConePlan plan_;                         // activity, cost and cone of the last candidate
   std::vector<SharedWords> cone_values_;  // one per cone position
   std::size_t start_block_ = 0;           // where the last rejection happened
+  std::array<std::size_t, 4> hot_{};      // blocks of the latest rejections, most recent first
+  std::size_t hot_count_ = 0;
 };
 
 }  // namespace flowrun::approx

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <tuple>
 
 namespace flowrun::approx {
 
@@ -259,36 +258,38 @@ bool Mutator::merge_equivalent(Genome& g, Rng& rng) const {
   if (n < 2) return false;
   thread_local std::vector<std::uint8_t> active;  // per-thread scratch, reused
   mark_active(g, active);
-  // Open-addressing table of (kind, inputs) -> first gate with that key.
+  // Open-addressing table from a gate's key (kind and inputs, packed into
+  // one word, inputs sorted for symmetric cells) to the first active gate
+  // with that key; a slot is empty when its gate index is -1.
   std::size_t cap = 16;
   while (cap < 2 * n) cap <<= 1;
-  thread_local std::vector<std::int32_t> table;
-  table.assign(cap, -1);
-  auto key_of = [&](const Gate& gt) {
-    std::uint32_t a = gt.in[0], b = gt.arity == 2 ? gt.in[1] : 0;
-    if (gt.arity == 2 && symmetric((*kinds)[gt.kind]) && b < a) std::swap(a, b);
-    return std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>(gt.kind, a, b);
+  struct Slot {
+    std::uint64_t key;
+    std::int32_t gate;
   };
+  thread_local std::vector<Slot> table;
+  table.assign(cap, Slot{0, -1});
   std::uint32_t found = 0, pick_dup = 0, pick_orig = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!active[i]) continue;
-    const auto key = key_of(g.gates[i]);
-    std::uint64_t h = (std::uint64_t(std::get<0>(key)) * 0x9E3779B97F4A7C15ull) ^
-                      (std::uint64_t(std::get<1>(key)) * 0xC2B2AE3D27D4EB4Full) ^
-                      (std::uint64_t(std::get<2>(key)) * 0x165667B19E3779F9ull);
+    const Gate& gt = g.gates[i];
+    std::uint64_t a = gt.in[0], b = gt.arity == 2 ? gt.in[1] : 0;
+    if (gt.arity == 2 && b < a && symmetric((*kinds)[gt.kind])) std::swap(a, b);
+    const std::uint64_t key = (std::uint64_t{gt.kind} << 56) ^ (a << 28) ^ b;  // signals < 2^28
+    std::uint64_t h = key * 0x9E3779B97F4A7C15ull;
     std::size_t slot = (h ^ (h >> 29)) & (cap - 1);
     while (true) {
-      const std::int32_t e = table[slot];
-      if (e < 0) {
-        table[slot] = static_cast<std::int32_t>(i);
+      Slot& e = table[slot];
+      if (e.gate < 0) {
+        e = Slot{key, static_cast<std::int32_t>(i)};
         break;
       }
-      if (key_of(g.gates[static_cast<std::size_t>(e)]) == key) {
+      if (e.key == key) {
         // Reservoir sampling: every duplicate equally likely to be merged.
         ++found;
         if (rng.below(found) == 0) {
           pick_dup = static_cast<std::uint32_t>(i);
-          pick_orig = static_cast<std::uint32_t>(e);
+          pick_orig = static_cast<std::uint32_t>(e.gate);
         }
         break;
       }
