@@ -60,7 +60,9 @@ class ApproxGaStage : public Stage {
  public:
   ApproxGaStage() {
     spec_.kind = "approx.ga";
-    spec_.version = "1";
+    // 2: costs summed in fixed point (cost: area results may differ in
+    // the last bits from version 1, so old cache entries are not reused).
+    spec_.version = "2";
     spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
     spec_.doc =
         "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
