@@ -214,35 +214,20 @@ void ConePlan::flipped(std::uint32_t x) {
   flips_.push_back(x);
 }
 
-// One more reference to x; a gate that becomes active references its inputs.
-void ConePlan::reference(std::uint32_t x) {
+// One reference more (delta +1) or less (-1) to x. A gate whose count
+// leaves zero becomes active and references its inputs; one whose count
+// reaches zero becomes inactive and releases them.
+void ConePlan::change_refs(std::uint32_t x, int delta) {
   stack_.clear();
   stack_.push_back(x);
   while (!stack_.empty()) {
     const std::uint32_t y = stack_.back();
     stack_.pop_back();
     touch(y);
-    if (nrefs_[y]++ != 0) continue;
-    units_ += units_of(y);
-    ++n_active_;
-    flipped(y);
-    std::uint32_t in[2];
-    const int c = inputs_of(y, in);
-    for (int k = 0; k < c; ++k) stack_.push_back(in[k]);
-  }
-}
-
-// One reference less; a gate that becomes inactive releases its inputs.
-void ConePlan::release(std::uint32_t x) {
-  stack_.clear();
-  stack_.push_back(x);
-  while (!stack_.empty()) {
-    const std::uint32_t y = stack_.back();
-    stack_.pop_back();
-    touch(y);
-    if (--nrefs_[y] != 0) continue;
-    units_ -= units_of(y);
-    --n_active_;
+    const bool flips = delta > 0 ? nrefs_[y]++ == 0 : --nrefs_[y] == 0;
+    if (!flips) continue;
+    units_ += delta * units_of(y);
+    n_active_ = static_cast<std::size_t>(static_cast<std::int64_t>(n_active_) + delta);
     flipped(y);
     std::uint32_t in[2];
     const int c = inputs_of(y, in);
@@ -271,8 +256,8 @@ void ConePlan::apply_edit(std::uint32_t child_gate) {
   const int new_c = inputs_of(x, new_in);
   units_ += units_of(x) - old_u;
   // References first, so a gate kept by both does not flicker off and on.
-  for (int k = 0; k < new_c; ++k) reference(new_in[k]);
-  for (int k = 0; k < old_c; ++k) release(old_in[k]);
+  for (int k = 0; k < new_c; ++k) change_refs(new_in[k], +1);
+  for (int k = 0; k < old_c; ++k) change_refs(old_in[k], -1);
 }
 
 bool ConePlan::activity_incremental() {
@@ -301,8 +286,8 @@ bool ConePlan::activity_incremental() {
     const std::uint32_t cn = c_gate ? node_of_child(cs - fg_) : cs;
     const std::uint32_t pn = p_gate ? ps - fg_ : ps;
     if (c_gate == p_gate && cn == pn) continue;
-    if (c_gate) reference(cn);
-    if (p_gate) release(pn);
+    if (c_gate) change_refs(cn, +1);
+    if (p_gate) change_refs(pn, -1);
   }
   return true;
 }

@@ -69,8 +69,7 @@ class ConePlan {
   int inputs_of(std::uint32_t x, std::uint32_t* in) const;
   std::int64_t units_of(std::uint32_t x) const;
   bool node_active(std::uint32_t x) const;
-  void reference(std::uint32_t x);
-  void release(std::uint32_t x);
+  void change_refs(std::uint32_t x, int delta);
   void flipped(std::uint32_t x);
   void apply_edit(std::uint32_t child_gate);
 

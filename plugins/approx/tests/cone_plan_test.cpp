@@ -14,9 +14,7 @@ namespace {
 class ConePlanTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    const std::string which = GetParam();
-    f = which == "8x8s" ? test::load_fixture("mult8s_seed.v", 8, 8, true)
-                        : test::load_fixture("mult4u_seed.v", 4, 4, false);
+    f = test::load_seed_fixture(GetParam());
     m.kinds = &f.kinds;
     m.allowed = f.allowed;
   }

@@ -43,6 +43,12 @@ inline Fixture load_fixture(const std::string& file, int aw, int bw, bool is_sig
   return f;
 }
 
+// The seed multipliers the evaluator tests run on: "8x8s" (signed) or
+// "4x4u" (unsigned).
+inline Fixture load_seed_fixture(const std::string& which) {
+  return which == "8x8s" ? load_fixture("mult8s_seed.v", 8, 8, true) : load_fixture("mult4u_seed.v", 4, 4, false);
+}
+
 // The genome's output value for every assignment k (k = a * 2^bw + b),
 // one assignment and one gate at a time.
 inline std::vector<std::int64_t> reference_outputs(const Genome& g, const std::vector<GateKind>& kinds,
