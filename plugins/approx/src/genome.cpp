@@ -258,33 +258,34 @@ bool Mutator::merge_equivalent(Genome& g, Rng& rng) const {
   if (n < 2) return false;
   thread_local std::vector<std::uint8_t> active;  // per-thread scratch, reused
   mark_active(g, active);
-  // Open-addressing table from a gate's key (kind and inputs, packed into
-  // one word, inputs sorted for symmetric cells) to the first active gate
+  // Open-addressing table from a gate's key (kind, and its inputs packed
+  // into one word, sorted for symmetric cells) to the first active gate
   // with that key; a slot is empty when its gate index is -1.
   std::size_t cap = 16;
   while (cap < 2 * n) cap <<= 1;
   struct Slot {
-    std::uint64_t key;
+    std::uint64_t inputs;
+    std::uint32_t kind;
     std::int32_t gate;
   };
   thread_local std::vector<Slot> table;
-  table.assign(cap, Slot{0, -1});
+  table.assign(cap, Slot{0, 0, -1});
   std::uint32_t found = 0, pick_dup = 0, pick_orig = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!active[i]) continue;
     const Gate& gt = g.gates[i];
     std::uint64_t a = gt.in[0], b = gt.arity == 2 ? gt.in[1] : 0;
     if (gt.arity == 2 && b < a && symmetric((*kinds)[gt.kind])) std::swap(a, b);
-    const std::uint64_t key = (std::uint64_t{gt.kind} << 56) ^ (a << 28) ^ b;  // signals < 2^28
-    std::uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    const std::uint64_t inputs = (a << 32) | b;
+    std::uint64_t h = (inputs ^ (std::uint64_t{gt.kind} << 48)) * 0x9E3779B97F4A7C15ull;
     std::size_t slot = (h ^ (h >> 29)) & (cap - 1);
     while (true) {
       Slot& e = table[slot];
       if (e.gate < 0) {
-        e = Slot{key, static_cast<std::int32_t>(i)};
+        e = Slot{inputs, gt.kind, static_cast<std::int32_t>(i)};
         break;
       }
-      if (e.key == key) {
+      if (e.inputs == inputs && e.kind == gt.kind) {
         // Reservoir sampling: every duplicate equally likely to be merged.
         ++found;
         if (rng.below(found) == 0) {
