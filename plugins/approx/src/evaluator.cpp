@@ -62,7 +62,12 @@ inline void eval_gate(std::uint8_t op, const u64* __restrict a, const u64* __res
 #undef FLOWRUN_GATE_LOOP
 
 // Four words as one vector; loads and stores go through memcpy, so the
-// word arrays keep their own type (no aliasing questions).
+// word arrays keep their own type (no aliasing questions). Without AVX,
+// GCC notes that 32-byte vector arguments change the calling convention;
+// everything here has internal linkage, so that does not matter.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef u64 v4 __attribute__((vector_size(32)));
 constexpr std::size_t V = B / 4;
 static_assert(B % 4 == 0, "blocks are whole vectors");
@@ -71,7 +76,7 @@ inline v4 ld(const u64* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void st(u64* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+inline void st(u64* p, const v4& v) { std::memcpy(p, &v, sizeof v); }
 inline bool any_bit(const v4* x) {
   v4 acc = x[0];
   for (std::size_t v = 1; v < V; ++v) acc |= x[v];
