@@ -256,9 +256,8 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
 
   plan_.activity(child, parent);
   e.cost_units = plan_.cost_units();
-  e.cost = cost_of_units(e.cost_units);
   e.active_gates = plan_.active_gates();
-  const double cost = e.cost;
+  const double cost = e.cost();
   if (cost > reject_above) {
     e.outcome = Outcome::CostRejected;
     return e;
@@ -386,7 +385,6 @@ Individual Evaluator::adopt(Genome child, const Individual& parent, const Evalua
   ind.genome = std::move(child);
   ind.genome.make_parent();
   index_individual(ind);
-  ind.cost = e.cost;
   ind.cost_units = e.cost_units;
   ind.stats = e.stats;
   ind.fitness = e.fitness;
@@ -402,7 +400,7 @@ Individual Evaluator::build(Genome g, const Bounds& bounds) {
   Individual ind = adopt(std::move(g), empty, e);
   const bool track = bounds.max_nmed > 0 || bounds.max_er > 0 || bounds.max_mre > 0;
   ind.stats = exact_stats(ind, track);
-  ind.fitness = ind.cost + bounds.penalty * bound_excess(*problem_, bounds, ind.stats);
+  ind.fitness = ind.cost() + bounds.penalty * bound_excess(*problem_, bounds, ind.stats);
   return ind;
 }
 

@@ -42,13 +42,13 @@ enum class Outcome : std::uint8_t { Skipped, CostRejected, EarlyRejected, Evalua
 struct Evaluation {
   Outcome outcome = Outcome::Evaluated;
   bool full = false;        // every active gate was simulated
-  double cost = 0;
-  std::int64_t cost_units = 0;
+  std::int64_t cost_units = 0;  // see kCostScale
   double fitness = std::numeric_limits<double>::infinity();
   ErrorStats stats;
   std::size_t cone_size = 0;
   std::size_t active_gates = 0;
   std::size_t blocks = 0;   // blocks of input assignments simulated
+  double cost() const { return cost_of_units(cost_units); }
 };
 
 struct EvalCounters {

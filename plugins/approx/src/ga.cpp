@@ -106,7 +106,7 @@ class Engine {
     if (!ind.stats.wce_exact && ind.stats.wce_abs > b.wce_threshold(p_)) {
       ind.stats = ev.exact_stats(ind, track_);
     }
-    ind.fitness = ind.cost + b.penalty * bound_excess(p_, b, ind.stats);
+    ind.fitness = ind.cost() + b.penalty * bound_excess(p_, b, ind.stats);
   }
 
   // Copies parent into child (reusing child's storage) and mutates it.
@@ -251,15 +251,15 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
   // Adds an individual to the archive when it meets the final bounds and
   // is cheaper than everything archived so far.
   auto consider = [&](const Individual& ind) {
-    if (ind.cost >= best_feasible) return;
+    if (ind.cost() >= best_feasible) return;
     const ErrorStats st = checker.exact_stats(ind, track);
     if (bound_excess(problem, final_b, st) > 0) return;
-    best_feasible = ind.cost;
+    best_feasible = ind.cost();
     Genome g = ind.genome;
     prune_inactive(g);
     res.improvements.push_back(g);
     res.best = std::move(g);
-    res.best_cost = ind.cost;
+    res.best_cost = ind.cost();
     res.best_stats = st;
     res.found_feasible = true;
   };
@@ -305,7 +305,7 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     pr.generation = gen;
     pr.seconds = now;
     const Individual& bi = islands[best_island]->pop[0];
-    pr.best_cost = bi.cost;
+    pr.best_cost = bi.cost();
     pr.best_wce = static_cast<double>(checker.exact_stats(bi, false).wce_abs) / problem.normalizer;
     pr.eps = params.eps_at(gen);
     pr.gates = bi.active_gates;

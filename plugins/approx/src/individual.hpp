@@ -46,11 +46,11 @@ struct Individual {
   Genome genome;                    // make_parent()'ed
   std::vector<SharedWords> values;  // per gate; null for inactive gates
   FanoutIndex fanout;
-  double cost = 0;
-  std::int64_t cost_units = 0;
+  std::int64_t cost_units = 0;     // see kCostScale
   ErrorStats stats;
   double fitness = 0;
   std::size_t active_gates = 0;
+  double cost() const { return cost_of_units(cost_units); }
 };
 
 // Recomputes ind.fanout and ind.active_gates from ind.genome (after the

@@ -73,7 +73,7 @@ TEST_P(EvaluatorTest, IncrementalEqualsFullForRandomMutations) {
     Individual via_cone = inc.adopt(child, parent, e);
     Individual scratch = full.build(child, b);
     ASSERT_EQ(output_words(via_cone), output_words(scratch)) << "mutation round " << i;
-    EXPECT_EQ(via_cone.cost, scratch.cost);
+    EXPECT_EQ(via_cone.cost(), scratch.cost());
     // Every active gate's stored values equal a from-scratch simulation.
     for (std::size_t g = 0; g < scratch.values.size(); ++g) {
       ASSERT_EQ(static_cast<bool>(via_cone.values[g]), static_cast<bool>(scratch.values[g]));
@@ -109,7 +109,7 @@ TEST_P(EvaluatorTest, EarlyAbortNeverAcceptsABoundViolation) {
       // Rejected only when it really is worse than the parent.
       ErrorStats st;
       st.wce_abs = ref.wce_abs;
-      EXPECT_GT(e.cost + b.penalty * bound_excess(f.problem, b, st), parent.fitness);
+      EXPECT_GT(e.cost() + b.penalty * bound_excess(f.problem, b, st), parent.fitness);
       continue;
     }
     if (e.fitness <= parent.fitness) {
