@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <cctype>
+#include <cstdint>
+#include <ctime>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -22,10 +24,29 @@ namespace flowrun {
 namespace {
 
 std::atomic<bool> g_cancel{false};
+std::atomic<std::int64_t> g_first_interrupt_ns{0};
+static_assert(std::atomic<std::int64_t>::is_always_lock_free, "used in a signal handler");
 
+std::int64_t monotonic_ns() {  // clock_gettime is async-signal-safe
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The first SIGINT cancels the run; a second one ends flowrun at once. A
+// signal sent to a whole process group (`kill -INT -PGID`, coreutils
+// `timeout`) can reach flowrun twice within microseconds, so a repeat within
+// half a second of the first counts as the same interrupt.
 extern "C" void on_interrupt(int) {
-  g_cancel.store(true);
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends flowrun at once
+  const std::int64_t now = monotonic_ns();
+  std::int64_t first = 0;
+  if (g_first_interrupt_ns.compare_exchange_strong(first, now)) {
+    g_cancel.store(true);
+    return;
+  }
+  if (now - first < 500'000'000) return;
+  std::signal(SIGINT, SIG_DFL);
+  std::raise(SIGINT);  // delivered when the handler returns: flowrun ends by the signal
 }
 
 int print_errors(const Session& s) {

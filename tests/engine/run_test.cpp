@@ -259,23 +259,44 @@ TEST_F(Run, SweepFansOutAndGathers) {
 
 namespace {
 
+// Starts `flowrun run` on a 60-second stage from a shell, waits until the
+// stage has started, then runs `signals` (shell commands; $p is flowrun's pid)
+// and reports how flowrun ended.
+ToolResult interrupt_run(const fs::path& dir, const std::string& flow, const std::string& signals) {
+  const std::string script =
+      "\"$0\" run \"$1\" --run-dir \"$2\" --no-cache & p=$!\n"
+      "n=0; while [ ! -e \"$2/nap/log.txt\" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n+1)); done\n"
+      "sleep 0.2\n" + signals + "\nwait $p\n";
+  ToolCall call{.program = "sh",
+                .args = {"-c", script, FLOWRUN_BIN, flow, (dir / "run").string()},
+                .cwd = dir,
+                .timeout = std::chrono::seconds(60)};
+  return run_program(resolve_program("sh", {}), call, nullptr);
+}
+
+std::string sleep_flow(bool ignore_cancel = false) {
+  return "name: c\nplugins: [" + plugin("demo") + "]\nstages:\n"
+         "  nap:\n    uses: demo.sleep\n    with: {seconds: 60, ignore_cancel: " +
+         (ignore_cancel ? "true" : "false") + "}\n"
+         "  next:\n    uses: demo.transform\n    inputs: {text: nap.text}\n";
+}
+
+// Two SIGINTs back to back, as a signal sent to the whole process group
+// (coreutils `timeout`, `kill -INT -PGID`) can arrive: one interrupt.
 TEST_F(Run, InterruptCancelsRunningStagesAndSkipsTheRest) {
-  const std::string flow = write_flow(
-      "name: c\nplugins: [" + plugin("demo") + "]\nstages:\n"
-      "  nap:\n    uses: demo.sleep\n    with: {seconds: 60}\n"
-      "  next:\n    uses: demo.transform\n    inputs: {text: nap.text}\n");
-  // coreutils `timeout` delivers SIGINT after a second, as Ctrl-C would.
-  ToolCall call{.program = "timeout",
-                .args = {"--preserve-status", "--signal=INT", "1", FLOWRUN_BIN, "run", flow,
-                         "--run-dir", (dir_ / "run").string(), "--no-cache"},
-                .cwd = dir_,
-                .timeout = std::chrono::seconds(30)};
-  ToolResult r = run_program(resolve_program("timeout", {}), call, nullptr);
+  ToolResult r = interrupt_run(dir_, write_flow(sleep_flow()), "kill -INT $p; kill -INT $p");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_LT(r.seconds, 20.0);
+  EXPECT_LT(r.seconds, 30.0);
   EXPECT_EQ(status("nap"), "failed");
   EXPECT_EQ(status("next"), "skipped");
   EXPECT_FALSE(fs::exists(dir_ / "run/nap/out"));
+}
+
+TEST_F(Run, SecondInterruptEndsFlowrunAtOnce) {
+  ToolResult r = interrupt_run(dir_, write_flow(sleep_flow(/*ignore_cancel=*/true)),
+                               "kill -INT $p; sleep 1; kill -INT $p");
+  EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.output;
+  EXPECT_LT(r.seconds, 30.0);
 }
 
 }  // namespace
