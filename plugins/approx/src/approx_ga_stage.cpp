@@ -62,7 +62,8 @@ class ApproxGaStage : public Stage {
     spec_.kind = "approx.ga";
     // 2: costs summed in fixed point (cost: area results may differ in
     // the last bits from version 1, so old cache entries are not reused).
-    spec_.version = "2";
+    // 3: islands apart from threads; the netlist header names the migration.
+    spec_.version = "3";
     spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
     spec_.doc =
         "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
@@ -76,9 +77,10 @@ class ApproxGaStage : public Stage {
         "otherwise. The emitted netlist always meets WCE <= eps_end and the optional\n"
         "max_nmed / max_er / max_mre bounds (checked again with flowrun_gates'\n"
         "simulator and metrics); when nothing better is found it is the seed.\n"
-        "One island per thread; the same seed, thread count and generation count\n"
-        "give byte-identical outputs (time_budget_s stops at a machine-dependent\n"
-        "generation). See docs/approx-ga.md.";
+        "Independent islands (default one per thread) exchange their best every\n"
+        "migrate_every generations; the same seed, island count and generation count\n"
+        "give byte-identical outputs whatever the thread count\n"
+        "(time_budget_s stops at a machine-dependent generation). See docs/approx-ga.md.";
     spec_.inputs = {{.name = "netlist", .type = "netlist",
                      .doc = "exact seed multiplier: structural Verilog over the Liberty cells (ports a, b, y)",
                      .optional = true}};
@@ -146,9 +148,13 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_float("max_mre", 0, -1, 1e6, "bound on the mean relative error; <= 0: off"));
     ps.push_back(p_choice("cost", "transistors", {"transistors", "area"}, "what the GA minimizes (Liberty flowrun_transistors or area)"));
     ps.push_back(p_int("seed", 1, 0, 9.2e18, "random seed"));
-    ps.push_back(p_int("threads", 0, 0, 1024, "islands run in parallel; 0: the stage's thread share"));
+    ps.push_back(p_int("threads", 0, 0, 1024, "worker threads the islands are spread over; 0: the stage's thread share"));
+    ps.push_back(p_int("islands", 0, 0, 1024,
+                       "independent searches (the result depends on it, not on threads); 0: one per thread"));
     ps.push_back(p_int("log_every", 1000, 1, 1e9, "generations between progress reports, evolution.csv rows and island syncs"));
-    ps.push_back(p_int("migrate_every", 20000, 0, 1e12, "generations between copies of the best island to the others; 0: never"));
+    ps.push_back(p_int("migrate_every", 20000, 0, 1e12, "generations between migrations of island bests; 0: never"));
+    ps.push_back(p_choice("migration", "broadcast", {"broadcast", "ring"},
+                          "the best island's best goes to every other island, or each island's best to the next"));
     spec_.key_metrics = {"transistor_ratio", "transistors", "wce", "nmed", "generations"};
   }
 
@@ -238,6 +244,8 @@ class ApproxGaStage : public Stage {
     gp.threads = threads > 0 ? static_cast<int>(threads) : std::max(1, ctx.threads());
     gp.log_every = static_cast<std::uint64_t>(ctx.param<long>("log_every"));
     gp.migrate_every = static_cast<std::uint64_t>(ctx.param<long>("migrate_every"));
+    gp.islands = static_cast<int>(ctx.param<long>("islands"));
+    gp.migration = ctx.param<std::string>("migration") == "ring" ? Migration::Ring : Migration::Broadcast;
 
     std::vector<int> kbit;
     Genome seed;
@@ -261,7 +269,8 @@ class ApproxGaStage : public Stage {
       ++seed_cells;
     }
     ctx.info("seed: " + seed_desc + ", " + std::to_string(seed_cells) + " active cells, " + fmt(seed_transistors) +
-             " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.threads) + " island(s), strategy " +
+             " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.island_count()) + " island(s) on " +
+             std::to_string(std::min(gp.threads, gp.island_count())) + " thread(s), strategy " +
              ctx.param<std::string>("strategy"));
 
     std::ofstream evo(ctx.output("evolution"));
@@ -335,7 +344,7 @@ class ApproxGaStage : public Stage {
     metrics["evaluations_early_rejected"] = res.counters.early_rejected;
     metrics["evaluations_skipped_inactive"] = res.counters.skipped_inactive;
     metrics["evaluations_cost_rejected"] = res.counters.cost_rejected;
-    metrics["islands"] = gp.threads;
+    metrics["islands"] = gp.island_count();
     metrics["independent_check_fallbacks"] = fallbacks;
     for (auto it = metrics.begin(); it != metrics.end(); ++it) ctx.metric(it.key(), it.value());
     {
@@ -355,10 +364,11 @@ class ApproxGaStage : public Stage {
     h << "params:";
     for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations", "w_add",
                              "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge", "eps_start",
-                             "eps_end", "eps_tau", "penalty", "max_nmed", "max_er", "max_mre", "cost", "seed"}) {
+                             "eps_end", "eps_tau", "penalty", "max_nmed", "max_er", "max_mre", "cost", "seed",
+                             "migrate_every", "migration"}) {
       h << ' ' << name << '=' << ctx.params().at(name).dump();
     }
-    h << " islands=" << gp.threads << "\n";
+    h << " islands=" << gp.island_count() << "\n";
     h << "result: " << out.gates.size() << " cells, " << fmt(transistors) << " transistors (" << fmt(transistors / std::max(1.0, seed_transistors))
       << " of the seed), area " << fmt(area) << ", after " << res.generations << " generations\n";
     h << "errors over all " << em.vectors << " input pairs (normalizer " << fmt(em.normalizer) << "): wce_abs=" << em.wce_abs

@@ -63,6 +63,24 @@ Genome crossover(const Genome& a, const Genome& b, Rng& rng) {
   return c;
 }
 
+std::vector<int> migration_plan(const std::vector<double>& best, const std::vector<double>& worst,
+                                Migration migration) {
+  const auto n = static_cast<int>(best.size());
+  std::vector<int> from(best.size(), -1);
+  auto offer = [&](int src, int dst) {
+    if (src != dst && best[static_cast<std::size_t>(src)] < worst[static_cast<std::size_t>(dst)]) {
+      from[static_cast<std::size_t>(dst)] = src;
+    }
+  };
+  if (migration == Migration::Broadcast) {
+    const auto top = static_cast<int>(std::min_element(best.begin(), best.end()) - best.begin());  // first on ties
+    for (int i = 0; i < n; ++i) offer(top, i);
+  } else {
+    for (int i = 0; i < n; ++i) offer((i + n - 1) % n, i);
+  }
+  return from;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -227,7 +245,10 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
   const auto t0 = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   Engine engine(problem, kinds, allowed, params, seed.gates.size());
-  const int n_islands = std::max(1, params.threads);
+  const int n_islands = params.island_count();
+  // Islands are dealt to threads round-robin; a thread runs its islands'
+  // epochs one after the other, so results do not depend on the thread count.
+  const int n_threads = std::clamp(params.threads, 1, n_islands);
   const Bounds final_b = params.final_bounds();
   const bool track = engine.track_;
 
@@ -271,16 +292,13 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
   double last_t = elapsed();
   while (gen < params.generations) {
     const std::uint64_t to = std::min(params.generations, gen + epoch);
-    if (n_islands == 1) {
-      engine.run_epoch(*islands[0], gen, to);
-    } else {
-      std::vector<std::thread> workers;
-      for (int i = 1; i < n_islands; ++i) {
-        workers.emplace_back([&, i] { engine.run_epoch(*islands[static_cast<std::size_t>(i)], gen, to); });
-      }
-      engine.run_epoch(*islands[0], gen, to);
-      for (auto& w : workers) w.join();
-    }
+    auto run_share = [&](int t) {
+      for (int i = t; i < n_islands; i += n_threads) engine.run_epoch(*islands[static_cast<std::size_t>(i)], gen, to);
+    };
+    std::vector<std::thread> workers;
+    for (int t = 1; t < n_threads; ++t) workers.emplace_back(run_share, t);
+    run_share(0);
+    for (auto& w : workers) w.join();
     gen = to;
 
     // Serial part: archive, migration, log, stopping.
@@ -290,12 +308,19 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
       if (islands[i]->pop[0].fitness < islands[best_island]->pop[0].fitness) best_island = i;
     }
     if (params.migrate_every > 0 && n_islands > 1 && gen % params.migrate_every < epoch && gen < params.generations) {
-      // Only a strictly better individual migrates: an island on the same
-      // plateau keeps its own neutral variant, so the islands drift apart
-      // instead of restarting from one genome every migration.
-      const Individual& best_ind = islands[best_island]->pop[0];
-      for (std::size_t i = 0; i < islands.size(); ++i) {
-        if (i != best_island && best_ind.fitness < islands[i]->pop.back().fitness) islands[i]->pop.back() = best_ind;
+      std::vector<double> best, worst;
+      for (const auto& is : islands) {
+        best.push_back(is->pop.front().fitness);
+        worst.push_back(is->pop.back().fitness);
+      }
+      const std::vector<int> from = migration_plan(best, worst, params.migration);
+      // Copies first: in a ring an island both sends and receives.
+      std::vector<Individual> sent;
+      for (const int src : from) {
+        if (src >= 0) sent.push_back(islands[static_cast<std::size_t>(src)]->pop.front());
+      }
+      for (std::size_t i = 0, k = 0; i < islands.size(); ++i) {
+        if (from[i] >= 0) islands[i]->pop.back() = std::move(sent[k++]);
       }
     }
     EvalCounters total;

@@ -1,12 +1,13 @@
 // The evolutionary loop of approx.ga: (1+lambda) ES with neutral drift
 // (default) or a (mu+lambda) GA with elitism and optional crossover, run as
-// one island per thread with deterministic synchronization.
+// islands spread over threads with deterministic synchronization.
 #pragma once
 
 #include "evaluator.hpp"
 #include "genome.hpp"
 #include "problem.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -15,6 +16,9 @@
 namespace flowrun::approx {
 
 enum class Strategy { OnePlusLambda, MuPlusLambda };
+// Where an island's best goes at a migration: to every other island
+// (broadcast) or to the next island only (ring: island i feeds i+1).
+enum class Migration { Broadcast, Ring };
 
 struct GaParams {
   Strategy strategy = Strategy::OnePlusLambda;
@@ -29,14 +33,17 @@ struct GaParams {
   double penalty = 1e6;
   double max_nmed = 0, max_er = 0, max_mre = 0;
   std::uint64_t seed = 1;
-  int threads = 1;                      // islands
+  int threads = 1;                      // worker threads
+  int islands = 0;                      // independent searches; 0: one per thread
   std::uint64_t log_every = 1000;       // generations per epoch (log, sync, time check)
   std::uint64_t migrate_every = 20000;  // generations between migrations (0: never)
+  Migration migration = Migration::Broadcast;
   double max_gate_factor = 1.5;         // genome size cap relative to the seed
 
   double eps_at(std::uint64_t generation) const;
   Bounds bounds_at(std::uint64_t generation) const;
   Bounds final_bounds() const;
+  int island_count() const { return islands > 0 ? islands : std::max(1, threads); }
 };
 
 struct GaProgress {
@@ -71,6 +78,13 @@ using ProgressFn = std::function<bool(const GaProgress&)>;
 GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
                 const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
                 const ProgressFn& progress = {});
+
+// For each island, the island whose best individual replaces its worst at
+// a migration, or -1 for none. best[i], worst[i]: island i's best and worst
+// fitness. Only a strictly better individual moves, so an island on the same
+// plateau keeps its own neutral variant.
+std::vector<int> migration_plan(const std::vector<double>& best, const std::vector<double>& worst,
+                                Migration migration);
 
 // One-point crossover of two topologically ordered genomes (origins
 // relative to `a`); the child is valid and topologically ordered.

@@ -72,6 +72,57 @@ TEST(Ga, SameSeedThreadsAndGenerationsGiveTheSameNetlist) {
   EXPECT_NE(a.counters.early_rejected, c.counters.early_rejected);  // another seed, another search
 }
 
+TEST(Ga, TheResultDependsOnTheIslandCountNotOnTheThreadCount) {
+  const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
+  for (const Migration migration : {Migration::Broadcast, Migration::Ring}) {
+    GaParams p = small_params(0.03);
+    p.generations = 3000;
+    p.islands = 3;
+    p.migrate_every = 1000;
+    p.migration = migration;
+    p.threads = 1;
+    const GaResult one = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+    p.threads = 2;
+    const GaResult two = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+    p.threads = 8;  // more threads than islands: one island per thread
+    const GaResult eight = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+    EXPECT_EQ(netlist_text(one.best, f), netlist_text(two.best, f));
+    EXPECT_EQ(netlist_text(one.best, f), netlist_text(eight.best, f));
+    EXPECT_EQ(one.counters.total(), two.counters.total());
+    EXPECT_EQ(one.counters.total(), eight.counters.total());
+    EXPECT_EQ(one.counters.total(), 3u * 3000 * p.pop_size);  // every island ran every generation
+  }
+}
+
+TEST(Ga, MigrationMovesOnlyStrictlyBetterIndividuals) {
+  // Four islands of one individual each: best == worst.
+  const std::vector<double> fit = {5, 3, 3, 7};
+  EXPECT_EQ(migration_plan(fit, fit, Migration::Broadcast), (std::vector<int>{1, -1, -1, 1}));
+  EXPECT_EQ(migration_plan(fit, fit, Migration::Ring), (std::vector<int>{-1, -1, -1, 2}));
+  const std::vector<double> ring = {1, 4, 2, 9};  // each island hears only from the one before
+  EXPECT_EQ(migration_plan(ring, ring, Migration::Ring), (std::vector<int>{-1, 0, -1, 2}));
+  EXPECT_EQ(migration_plan(ring, ring, Migration::Broadcast), (std::vector<int>{-1, 0, 0, 0}));
+  // Populations: the worst member is what gets replaced.
+  EXPECT_EQ(migration_plan({2, 4}, {6, 9}, Migration::Broadcast), (std::vector<int>{-1, 0}));
+  EXPECT_EQ(migration_plan({2, 4}, {6, 9}, Migration::Ring), (std::vector<int>{1, 0}));
+  EXPECT_EQ(migration_plan({4}, {4}, Migration::Ring), (std::vector<int>{-1}));
+}
+
+TEST(Ga, RingOfIslandsMeetsTheBound) {
+  const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
+  GaParams p = small_params(0.05);
+  p.generations = 3000;
+  p.islands = 4;
+  p.threads = 2;
+  p.migration = Migration::Ring;
+  p.migrate_every = 1000;
+  const GaResult r = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+  ASSERT_TRUE(r.found_feasible);
+  const auto ref = reference_stats(reference_outputs(r.best, f.kinds, f.problem), f.problem);
+  EXPECT_LE(static_cast<double>(ref.wce_abs), 0.05 * f.problem.normalizer);
+  EXPECT_LT(r.best_cost, 0.9 * cost_of(f.seed, f.kinds));
+}
+
 TEST(Ga, MuPlusLambdaWithCrossoverMeetsTheBound) {
   const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
   GaParams p = small_params(0.05);
