@@ -270,7 +270,7 @@ class ApproxGaStage : public Stage {
     }
     ctx.info("seed: " + seed_desc + ", " + std::to_string(seed_cells) + " active cells, " + fmt(seed_transistors) +
              " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.island_count()) + " island(s) on " +
-             std::to_string(std::min(gp.threads, gp.island_count())) + " thread(s), strategy " +
+             std::to_string(gp.thread_count()) + " thread(s), strategy " +
              ctx.param<std::string>("strategy"));
 
     std::ofstream evo(ctx.output("evolution"));

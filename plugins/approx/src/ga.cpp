@@ -248,7 +248,7 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
   const int n_islands = params.island_count();
   // Islands are dealt to threads round-robin; a thread runs its islands'
   // epochs one after the other, so results do not depend on the thread count.
-  const int n_threads = std::clamp(params.threads, 1, n_islands);
+  const int n_threads = params.thread_count();
   const Bounds final_b = params.final_bounds();
   const bool track = engine.track_;
 

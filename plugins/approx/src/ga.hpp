@@ -44,6 +44,8 @@ struct GaParams {
   Bounds bounds_at(std::uint64_t generation) const;
   Bounds final_bounds() const;
   int island_count() const { return islands > 0 ? islands : std::max(1, threads); }
+  // Threads actually used: never more than there are islands.
+  int thread_count() const { return std::clamp(threads, 1, island_count()); }
 };
 
 struct GaProgress {
