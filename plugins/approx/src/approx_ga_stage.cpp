@@ -63,12 +63,14 @@ class ApproxGaStage : public Stage {
     // 2: costs summed in fixed point (cost: area results may differ in
     // the last bits from version 1, so old cache entries are not reused).
     // 3: islands apart from threads; the netlist header names the migration.
-    spec_.version = "3";
+    // 4: substitute_rate (the netlist header lists it).
+    spec_.version = "4";
     spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
     spec_.doc =
         "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
         "`netlist`, ports a, b, y) or from a random circuit (init: random) and\n"
-        "evolves it: gates are added, deleted, retyped, rewired and merged, and every\n"
+        "evolves it: gates are added, deleted, retyped, rewired and merged (and, with\n"
+        "substitute_rate, a gate's readers moved to the signal closest to it), and every\n"
         "candidate is checked exhaustively on all input pairs (bit-parallel, only the\n"
         "changed cone re-simulated, abandoned as soon as it is certain to lose).\n"
         "Fitness = cost (transistors or area of the active gates) while the relative\n"
@@ -133,6 +135,9 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_float("elite_ratio", 0.1, 0, 1, "mu_plus_lambda: fraction of the population kept unconditionally"));
     ps.push_back(p_float("crossover", 0, 0, 1, "mu_plus_lambda: probability that an offspring comes from one-point crossover"));
     ps.push_back(p_int("max_mutations", 2, 1, 100, "mutations per offspring, uniform in 1..max_mutations"));
+    ps.push_back(p_float("substitute_rate", 0, 0, 1,
+                         "probability that an offspring's first mutation is a signal substitution (a gate's readers "
+                         "moved to the signal closest to it on sampled inputs)"));
     ps.push_back(p_float("w_add", 0.5, 0, 1e6, "weight of the add-a-gate mutation"));
     ps.push_back(p_float("w_delete", 1, 0, 1e6, "weight of the delete-a-gate mutation (readers bypass to one of its inputs)"));
     ps.push_back(p_float("w_change_type", 3, 0, 1e6, "weight of the change-gate-type mutation"));
@@ -228,6 +233,7 @@ class ApproxGaStage : public Stage {
     gp.elite_ratio = ctx.param<double>("elite_ratio");
     gp.crossover = ctx.param<double>("crossover");
     gp.max_mutations = static_cast<std::uint32_t>(ctx.param<long>("max_mutations"));
+    gp.substitute_rate = ctx.param<double>("substitute_rate");
     const char* wnames[] = {"w_add", "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge"};
     double wsum = 0;
     for (int i = 0; i < 6; ++i) wsum += gp.weights.w[i] = ctx.param<double>(wnames[i]);
@@ -362,7 +368,7 @@ class ApproxGaStage : public Stage {
       << " transistors\n";
     h << "cell library: " << lib.name << " (" << lib_path.filename().string() << ")\n";
     h << "params:";
-    for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations", "w_add",
+    for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations", "substitute_rate", "w_add",
                              "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge", "eps_start",
                              "eps_end", "eps_tau", "penalty", "max_nmed", "max_er", "max_mre", "cost", "seed",
                              "migrate_every", "migration"}) {

@@ -2,6 +2,8 @@
 // feasible improvements.
 #include "ga.hpp"
 
+#include "substitute.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -103,6 +105,9 @@ struct Island {
   Evaluator cur, best;
   Rng rng;
   EvalCounters counters;
+  SubstituteCache substitute_cache;
+  std::uint64_t next_serial = 0;  // island index << 40 | count
+  std::uint64_t new_serial() { return ++next_serial; }
 };
 
 class Engine {
@@ -128,15 +133,23 @@ class Engine {
   }
 
   // Copies parent into child (reusing child's storage) and mutates it.
-  void make_offspring(const Genome& parent, Genome& child, Rng& rng) const {
-    child = parent;
+  // A substitution needs the parent's values and gate indices, so it can
+  // only be the first mutation.
+  void make_offspring(const Individual& parent, Genome& child, Island& is) const {
+    Rng& rng = is.rng;
+    child = parent.genome;
     const std::uint32_t n = 1 + rng.below(std::max<std::uint32_t>(params_.max_mutations, 1));
-    for (std::uint32_t m = 0; m < n; ++m) mut_.mutate(child, rng);
+    std::uint32_t m = 0;
+    if (params_.substitute_rate > 0 && rng.uniform() < params_.substitute_rate &&
+        substitute_similar(child, parent, p_, rng, is.substitute_cache)) {
+      ++m;
+    }
+    for (; m < n; ++m) mut_.mutate(child, rng);
   }
 
-  Genome offspring_genome(const Genome& parent, Rng& rng) const {
+  Genome offspring_genome(const Individual& parent, Island& is) const {
     Genome child;
-    make_offspring(parent, child, rng);
+    make_offspring(parent, child, is);
     return child;
   }
 
@@ -157,7 +170,7 @@ class Engine {
     Evaluation best_eval;
     bool have = false;
     for (std::uint32_t j = 0; j < params_.pop_size; ++j) {
-      make_offspring(parent.genome, child, is.rng);
+      make_offspring(parent, child, is);
       const double limit = have ? best_eval.fitness : parent.fitness;
       const Evaluation e = is.cur.evaluate(child, parent, b, limit);
       is.counters.count(e);
@@ -172,6 +185,7 @@ class Engine {
     }
     if (have) {
       Individual next = is.best.adopt(best_child, parent, best_eval);
+      next.serial = is.new_serial();
       maybe_prune(next);
       parent = std::move(next);
     }
@@ -202,12 +216,13 @@ class Engine {
         const std::uint32_t n = is.rng.below(std::max<std::uint32_t>(params_.max_mutations, 1) + 1);
         for (std::uint32_t m = 0; m < n; ++m) mut_.mutate(child, is.rng);
       } else {
-        child = offspring_genome(is.pop[pa].genome, is.rng);
+        child = offspring_genome(is.pop[pa], is);
       }
       const Evaluation e = is.cur.evaluate(child, is.pop[pa], b, worst);
       is.counters.count(e);
       if (e.outcome != Outcome::Evaluated && e.outcome != Outcome::Skipped) continue;
       Individual ind = is.cur.adopt(std::move(child), is.pop[pa], e);
+      ind.serial = is.new_serial();
       maybe_prune(ind);
       offspring.push_back(std::move(ind));
     }
@@ -261,6 +276,7 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     for (int i = 0; i < n_islands; ++i) {
       auto is = std::make_unique<Island>(problem, kinds);
       is->rng = Rng(params.seed, static_cast<std::uint64_t>(i));
+      is->next_serial = static_cast<std::uint64_t>(i) << 40;
       is->pop.assign(mu, first);
       islands.push_back(std::move(is));
     }

@@ -29,6 +29,7 @@ struct GaParams {
   double crossover = 0;                 // mu+lambda only: probability per offspring
   MutationWeights weights;
   std::uint32_t max_mutations = 2;      // mutations per offspring: uniform in 1..max
+  double substitute_rate = 0;           // probability that an offspring's first mutation is a substitution
   double eps_start = 0, eps_end = 0.005, eps_tau = 200;  // eps(g) schedule
   double penalty = 1e6;
   double max_nmed = 0, max_er = 0, max_mre = 0;

@@ -143,9 +143,13 @@ void shift_refs(Genome& g, std::size_t first_gate_index, std::uint32_t from, int
   for (auto& s : g.outputs) if (s >= from) s += delta;
 }
 
-// Points every reader of signal `from` (gates after index `after`, and
-// outputs) at `to`, marking the gates it changes.
-void redirect(Genome& g, std::size_t after, std::uint32_t from, std::uint32_t to) {
+bool symmetric(const GateKind& k) {
+  return k.arity == 2 && (((k.truth >> 1) & 1u) == ((k.truth >> 2) & 1u));
+}
+
+}  // namespace
+
+void redirect_readers(Genome& g, std::size_t after, std::uint32_t from, std::uint32_t to) {
   for (std::size_t i = after; i < g.gates.size(); ++i) {
     Gate& gt = g.gates[i];
     for (int k = 0; k < gt.arity; ++k) {
@@ -157,12 +161,6 @@ void redirect(Genome& g, std::size_t after, std::uint32_t from, std::uint32_t to
   }
   for (auto& s : g.outputs) if (s == from) s = to;
 }
-
-bool symmetric(const GateKind& k) {
-  return k.arity == 2 && (((k.truth >> 1) & 1u) == ((k.truth >> 2) & 1u));
-}
-
-}  // namespace
 
 bool Mutator::add_gate(Genome& g, Rng& rng) const {
   if (g.gates.size() >= max_gates || allowed.empty()) return false;
@@ -201,7 +199,7 @@ bool Mutator::delete_gate(Genome& g, Rng& rng) const {
   const Gate victim = g.gates[d];
   // Readers of the deleted gate take one of its inputs instead (a bypass).
   const std::uint32_t bypass = victim.in[rng.below(victim.arity)];
-  redirect(g, d + 1, fg + d, bypass);
+  redirect_readers(g, d + 1, fg + d, bypass);
   g.erase_gate(d);
   shift_refs(g, d, fg + d + 1, -1);
   return true;
@@ -299,7 +297,7 @@ bool Mutator::merge_equivalent(Genome& g, Rng& rng) const {
   }
   if (found == 0) return false;
   const std::uint32_t fg = g.first_gate();
-  redirect(g, pick_dup + 1, fg + pick_dup, fg + pick_orig);
+  redirect_readers(g, pick_dup + 1, fg + pick_dup, fg + pick_orig);
   return true;
 }
 

@@ -75,6 +75,10 @@ double active_cost(const Genome& g, const std::vector<GateKind>& kinds,
 // old gate index, its new index or -1.
 std::vector<std::int32_t> prune_inactive(Genome& g);
 
+// Points every reader of signal `from` (gates at index `after` or later,
+// and outputs) at `to`, marking the gates it changes.
+void redirect_readers(Genome& g, std::size_t after, std::uint32_t from, std::uint32_t to);
+
 enum class MutationKind : int { Add, Delete, ChangeType, RewireInput, RewireOutput, Merge, Count };
 const char* to_string(MutationKind k);
 

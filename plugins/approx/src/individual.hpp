@@ -50,6 +50,9 @@ struct Individual {
   ErrorStats stats;
   double fitness = 0;
   std::size_t active_gates = 0;
+  // Identifies the genome and values (copies share it): the island's index
+  // in the top bits, a per-island count below; 0 for the seed.
+  std::uint64_t serial = 0;
   double cost() const { return cost_of_units(cost_units); }
 };
 

@@ -151,6 +151,21 @@ TEST(Ga, CrossoverChildrenAreValid) {
   }
 }
 
+TEST(Ga, SubstitutionRunsMeetTheBoundAndRepeat) {
+  const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
+  GaParams p = small_params(0.05);
+  p.substitute_rate = 0.3;
+  p.threads = 2;
+  p.migrate_every = 1000;
+  const GaResult a = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+  const GaResult b = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
+  ASSERT_TRUE(a.found_feasible);
+  EXPECT_EQ(netlist_text(a.best, f), netlist_text(b.best, f));
+  const auto ref = reference_stats(reference_outputs(a.best, f.kinds, f.problem), f.problem);
+  EXPECT_LE(static_cast<double>(ref.wce_abs), 0.05 * f.problem.normalizer);
+  EXPECT_LT(a.best_cost, 0.8 * cost_of(f.seed, f.kinds));
+}
+
 TEST(Ga, FinalMetricsEqualAnIndependentTruthTable) {
   const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
   const GaResult r = run_ga(f.problem, f.kinds, f.allowed, f.seed, small_params(0.08));
