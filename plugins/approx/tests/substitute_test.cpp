@@ -50,6 +50,17 @@ int distance(const Individual& ind, const Problem& p, std::uint32_t a, std::uint
   return d;
 }
 
+// g as a parent: simulated, indexed, with exact stats.
+Individual simulated(const test::Fixture& f, const Genome& g) {
+  Evaluator ev(f.problem, f.kinds);
+  Bounds b;
+  b.eps = 1;
+  Individual ind = ev.build(g, b);
+  ind.genome.make_parent();
+  index_individual(ind);
+  return ind;
+}
+
 TEST(Substitute, ReadersMoveToTheClosestEarlierSignalAndATwinKeepsTheFunction) {
   // On the 4x4 multiplier (256 assignments, 4 words) the sample covers
   // every word equally often, so "closest on the sample" is "closest".
@@ -64,12 +75,7 @@ TEST(Substitute, ReadersMoveToTheClosestEarlierSignalAndATwinKeepsTheFunction) {
   ref.outputs.back() = fg + 3;
   const auto want = reference_outputs(ref, f.kinds, f.problem);
 
-  Evaluator ev(f.problem, f.kinds);
-  Bounds b;
-  b.eps = 1;
-  Individual parent = ev.build(g, b);
-  parent.genome.make_parent();
-  index_individual(parent);
+  const Individual parent = simulated(f, g);
   ASSERT_NE(replaced, twin);
 
   SubstituteCache cache;
@@ -106,12 +112,7 @@ TEST(Substitute, AParentWithoutActiveGatesIsLeftAlone) {
   const auto f = load_fixture("mult4u_seed.v", 4, 4, false);
   Genome g = f.seed;
   for (auto& s : g.outputs) s = 0;  // constant 0: every gate inactive
-  Evaluator ev(f.problem, f.kinds);
-  Bounds b;
-  b.eps = 1;
-  Individual parent = ev.build(g, b);
-  parent.genome.make_parent();
-  index_individual(parent);
+  const Individual parent = simulated(f, g);
   Genome child = parent.genome;
   Rng rng(1, 1);
   SubstituteCache cache;
