@@ -135,9 +135,10 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_float("elite_ratio", 0.1, 0, 1, "mu_plus_lambda: fraction of the population kept unconditionally"));
     ps.push_back(p_float("crossover", 0, 0, 1, "mu_plus_lambda: probability that an offspring comes from one-point crossover"));
     ps.push_back(p_int("max_mutations", 2, 1, 100, "mutations per offspring, uniform in 1..max_mutations"));
-    ps.push_back(p_float("substitute_rate", 0, 0, 1,
+    ps.push_back(p_float("substitute_rate", -1, -1, 1,
                          "probability that an offspring's first mutation is a signal substitution (a gate's readers "
-                         "moved to the signal closest to it on sampled inputs)"));
+                         "moved to the signal closest to it on sampled inputs); -1: by the bound, 0.2 when eps_end >= "
+                         "0.01 and 0 below (measured in docs/approx-ga.md)"));
     ps.push_back(p_float("w_add", 0.5, 0, 1e6, "weight of the add-a-gate mutation"));
     ps.push_back(p_float("w_delete", 1, 0, 1e6, "weight of the delete-a-gate mutation (readers bypass to one of its inputs)"));
     ps.push_back(p_float("w_change_type", 3, 0, 1e6, "weight of the change-gate-type mutation"));
@@ -233,13 +234,14 @@ class ApproxGaStage : public Stage {
     gp.elite_ratio = ctx.param<double>("elite_ratio");
     gp.crossover = ctx.param<double>("crossover");
     gp.max_mutations = static_cast<std::uint32_t>(ctx.param<long>("max_mutations"));
-    gp.substitute_rate = ctx.param<double>("substitute_rate");
     const char* wnames[] = {"w_add", "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge"};
     double wsum = 0;
     for (int i = 0; i < 6; ++i) wsum += gp.weights.w[i] = ctx.param<double>(wnames[i]);
     if (wsum <= 0) throw StageError("approx.ga: every mutation weight is 0; give at least one a positive weight");
     gp.eps_start = ctx.param<double>("eps_start");
     gp.eps_end = ctx.param<double>("eps_end");
+    const double substitute_rate = ctx.param<double>("substitute_rate");
+    gp.substitute_rate = substitute_rate >= 0 ? substitute_rate : default_substitute_rate(gp.eps_end);
     gp.eps_tau = ctx.param<double>("eps_tau");
     gp.penalty = ctx.param<double>("penalty");
     gp.max_nmed = ctx.param<double>("max_nmed");
@@ -277,7 +279,7 @@ class ApproxGaStage : public Stage {
     ctx.info("seed: " + seed_desc + ", " + std::to_string(seed_cells) + " active cells, " + fmt(seed_transistors) +
              " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.island_count()) + " island(s) on " +
              std::to_string(gp.thread_count()) + " thread(s), strategy " +
-             ctx.param<std::string>("strategy"));
+             ctx.param<std::string>("strategy") + ", substitute_rate " + fmt(gp.substitute_rate));
 
     std::ofstream evo(ctx.output("evolution"));
     evo << "generation,seconds,best_cost,best_wce,eps,gates,evaluations_per_second\n";
@@ -351,6 +353,7 @@ class ApproxGaStage : public Stage {
     metrics["evaluations_skipped_inactive"] = res.counters.skipped_inactive;
     metrics["evaluations_cost_rejected"] = res.counters.cost_rejected;
     metrics["islands"] = gp.island_count();
+    metrics["substitute_rate"] = gp.substitute_rate;
     metrics["independent_check_fallbacks"] = fallbacks;
     for (auto it = metrics.begin(); it != metrics.end(); ++it) ctx.metric(it.key(), it.value());
     {
@@ -374,7 +377,7 @@ class ApproxGaStage : public Stage {
                              "migrate_every", "migration"}) {
       h << ' ' << name << '=' << ctx.params().at(name).dump();
     }
-    h << " islands=" << gp.island_count() << "\n";
+    h << " islands=" << gp.island_count() << " substitute_rate_used=" << fmt(gp.substitute_rate) << "\n";
     h << "result: " << out.gates.size() << " cells, " << fmt(transistors) << " transistors (" << fmt(transistors / std::max(1.0, seed_transistors))
       << " of the seed), area " << fmt(area) << ", after " << res.generations << " generations\n";
     h << "errors over all " << em.vectors << " input pairs (normalizer " << fmt(em.normalizer) << "): wce_abs=" << em.wce_abs

@@ -34,6 +34,8 @@ Bounds GaParams::final_bounds() const {
   return b;
 }
 
+double default_substitute_rate(double eps_end) { return eps_end >= 0.01 ? 0.2 : 0.0; }
+
 Genome crossover(const Genome& a, const Genome& b, Rng& rng) {
   Genome c;
   c.n_inputs = a.n_inputs;

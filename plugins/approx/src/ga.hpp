@@ -78,6 +78,11 @@ struct GaResult {
 // Returns false to stop early (cancellation).
 using ProgressFn = std::function<bool(const GaProgress&)>;
 
+// The substitution rate approx.ga uses when none is given: substitutions
+// paid off at a 2 % bound and cost quality at 0.5 % (docs/approx-ga.md),
+// so they are on from a 1 % bound up.
+double default_substitute_rate(double eps_end);
+
 GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
                 const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
                 const ProgressFn& progress = {});

@@ -119,6 +119,22 @@ TEST(ApproxGaStage, SameSeedIslandsAndGenerationsGiveByteIdenticalNetlists) {
   fs::remove_all(c.dir);
 }
 
+TEST(ApproxGaStage, SubstitutionRateFollowsTheBoundUnlessGiven) {
+  // ga_4x4.yaml bounds WCE at 5 %: substitutions on by default.
+  const FlowRun loose = flowrun(kData + "/ga_4x4.yaml", "sub_loose");
+  const FlowRun tight = flowrun(kData + "/ga_4x4.yaml", "sub_tight", "--set ga.eps_end=0.005");
+  const FlowRun given = flowrun(kData + "/ga_4x4.yaml", "sub_given", "--set ga.substitute_rate=0.05");
+  for (const FlowRun* r : {&loose, &tight, &given}) ASSERT_EQ(r->exit_code, 0) << r->output;
+  auto rate = [](const FlowRun& r) {
+    return json::parse(slurp(r.dir / "ga/out/metrics.json"))["substitute_rate"].get<double>();
+  };
+  EXPECT_EQ(rate(loose), 0.2);
+  EXPECT_EQ(rate(tight), 0.0);
+  EXPECT_EQ(rate(given), 0.05);
+  EXPECT_NE(slurp(loose.dir / "ga/out/netlist.v").find("substitute_rate_used=0.2"), std::string::npos);
+  for (const FlowRun* r : {&loose, &tight, &given}) fs::remove_all(r->dir);
+}
+
 TEST(ApproxGaStage, RandomInitReachesALooseBound) {
   const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "random",
                             "--set ga.init=random --set ga.random_gates=60 --set ga.eps_end=0.45 --set ga.generations=3000");
