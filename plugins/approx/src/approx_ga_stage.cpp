@@ -371,10 +371,10 @@ class ApproxGaStage : public Stage {
       << " transistors\n";
     h << "cell library: " << lib.name << " (" << lib_path.filename().string() << ")\n";
     h << "params:";
-    for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations", "substitute_rate", "w_add",
-                             "w_delete", "w_change_type", "w_rewire_input", "w_rewire_output", "w_merge", "eps_start",
-                             "eps_end", "eps_tau", "penalty", "max_nmed", "max_er", "max_mre", "cost", "seed",
-                             "migrate_every", "migration"}) {
+    for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations",
+                             "substitute_rate", "w_add", "w_delete", "w_change_type", "w_rewire_input",
+                             "w_rewire_output", "w_merge", "eps_start", "eps_end", "eps_tau", "penalty", "max_nmed",
+                             "max_er", "max_mre", "cost", "seed", "migrate_every", "migration"}) {
       h << ' ' << name << '=' << ctx.params().at(name).dump();
     }
     h << " islands=" << gp.island_count() << " substitute_rate_used=" << fmt(gp.substitute_rate) << "\n";
