@@ -26,6 +26,14 @@ GaParams small_params(double eps_end) {
   return p;
 }
 
+// Two islands on two threads exchanging their best every 1000 generations.
+GaParams two_island_params(double eps_end) {
+  GaParams p = small_params(eps_end);
+  p.threads = 2;
+  p.migrate_every = 1000;
+  return p;
+}
+
 double cost_of(const Genome& g, const std::vector<GateKind>& kinds) {
   std::vector<std::uint8_t> act;
   mark_active(g, act);
@@ -59,10 +67,8 @@ TEST(Ga, ShortRunOnA4x4MultiplierReducesCostWithinTheBound) {
 
 TEST(Ga, SameSeedThreadsAndGenerationsGiveTheSameNetlist) {
   const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
-  GaParams p = small_params(0.03);
+  GaParams p = two_island_params(0.03);
   p.generations = 3000;
-  p.threads = 2;
-  p.migrate_every = 1000;
   const GaResult a = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
   const GaResult b = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
   EXPECT_EQ(netlist_text(a.best, f), netlist_text(b.best, f));
@@ -153,10 +159,8 @@ TEST(Ga, CrossoverChildrenAreValid) {
 
 TEST(Ga, SubstitutionRunsMeetTheBoundAndRepeat) {
   const auto f = test::load_fixture("mult4u_seed.v", 4, 4, false);
-  GaParams p = small_params(0.05);
+  GaParams p = two_island_params(0.05);
   p.substitute_rate = 0.3;
-  p.threads = 2;
-  p.migrate_every = 1000;
   const GaResult a = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
   const GaResult b = run_ga(f.problem, f.kinds, f.allowed, f.seed, p);
   ASSERT_TRUE(a.found_feasible);
