@@ -1,5 +1,6 @@
 // approx.ga: evolves an approximate multiplier netlist from an exact seed
 // (or a random circuit) under error bounds, minimizing transistors or area.
+#include "abc_remap.hpp"
 #include "ga.hpp"
 #include "lut.hpp"
 #include "netlist_bridge.hpp"
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace flowrun::approx {
@@ -64,7 +66,8 @@ class ApproxGaStage : public Stage {
     // the last bits from version 1, so old cache entries are not reused).
     // 3: islands apart from threads; the netlist header names the migration.
     // 4: substitute_rate (the netlist header lists it).
-    spec_.version = "4";
+    // 5: remap_every (re-mapping with Yosys and ABC).
+    spec_.version = "5";
     spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
     spec_.doc =
         "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
@@ -79,6 +82,9 @@ class ApproxGaStage : public Stage {
         "otherwise. The emitted netlist always meets WCE <= eps_end and the optional\n"
         "max_nmed / max_er / max_mre bounds (checked again with flowrun_gates'\n"
         "simulator and metrics); when nothing better is found it is the seed.\n"
+        "Every remap_every generations each island's best circuit is re-mapped with\n"
+        "Yosys and ABC onto the same cells (area = cost) and, when the result computes\n"
+        "the same function for no more cost, the island goes on from it.\n"
         "Independent islands (default one per thread) exchange their best every\n"
         "migrate_every generations; the same seed, island count and generation count\n"
         "give byte-identical outputs whatever the thread count\n"
@@ -161,6 +167,9 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_int("migrate_every", 20000, 0, 1e12, "generations between migrations of island bests; 0: never"));
     ps.push_back(p_choice("migration", "broadcast", {"broadcast", "ring"},
                           "the best island's best goes to every other island, or each island's best to the next"));
+    ps.push_back(p_int("remap_every", 2000000, 0, 1e12,
+                       "generations between re-mappings of each island's best circuit with Yosys and ABC "
+                       "(needs yosys); 0: never"));
     spec_.key_metrics = {"transistor_ratio", "transistors", "wce", "nmed", "generations"};
   }
 
@@ -254,6 +263,7 @@ class ApproxGaStage : public Stage {
     gp.migrate_every = static_cast<std::uint64_t>(ctx.param<long>("migrate_every"));
     gp.islands = static_cast<int>(ctx.param<long>("islands"));
     gp.migration = ctx.param<std::string>("migration") == "ring" ? Migration::Ring : Migration::Broadcast;
+    gp.remap_every = static_cast<std::uint64_t>(ctx.param<long>("remap_every"));
 
     std::vector<int> kbit;
     Genome seed;
@@ -281,6 +291,13 @@ class ApproxGaStage : public Stage {
              std::to_string(gp.thread_count()) + " thread(s), strategy " +
              ctx.param<std::string>("strategy") + ", substitute_rate " + fmt(gp.substitute_rate));
 
+    std::optional<AbcRemap> abc_remap;
+    RemapFn remap;
+    if (gp.remap_every > 0) {
+      abc_remap.emplace(ctx, kinds, allowed, seed_nl, problem.input_kbit, ctx.work_dir() / "remap");
+      remap = [&](const Genome& best, int island) { return (*abc_remap)(best, island); };
+    }
+
     std::ofstream evo(ctx.output("evolution"));
     evo << "generation,seconds,best_cost,best_wce,eps,gates,evaluations_per_second\n";
     const GaResult res = run_ga(problem, kinds, allowed, seed, gp, [&](const GaProgress& p) {
@@ -292,7 +309,7 @@ class ApproxGaStage : public Stage {
                                             fmt(p.best_cost) + ", WCE " + fmt(p.best_wce) + ", eps " + fmt(p.eps) +
                                             ", best feasible " + fmt(p.best_feasible_cost));
       return !ctx.cancelled();
-    });
+    }, remap);
     evo.close();
     if (ctx.cancelled()) throw StageError("approx.ga: cancelled");
     // A timed run that the generation cap ended early is almost always a
@@ -354,6 +371,9 @@ class ApproxGaStage : public Stage {
     metrics["evaluations_cost_rejected"] = res.counters.cost_rejected;
     metrics["islands"] = gp.island_count();
     metrics["substitute_rate"] = gp.substitute_rate;
+    metrics["remaps"] = res.remaps;
+    metrics["remaps_adopted"] = res.remaps_adopted;
+    metrics["remaps_wrong"] = res.remaps_wrong;
     metrics["independent_check_fallbacks"] = fallbacks;
     for (auto it = metrics.begin(); it != metrics.end(); ++it) ctx.metric(it.key(), it.value());
     {
@@ -374,7 +394,7 @@ class ApproxGaStage : public Stage {
     for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations",
                              "substitute_rate", "w_add", "w_delete", "w_change_type", "w_rewire_input",
                              "w_rewire_output", "w_merge", "eps_start", "eps_end", "eps_tau", "penalty", "max_nmed",
-                             "max_er", "max_mre", "cost", "seed", "migrate_every", "migration"}) {
+                             "max_er", "max_mre", "cost", "seed", "migrate_every", "migration", "remap_every"}) {
       h << ' ' << name << '=' << ctx.params().at(name).dump();
     }
     h << " islands=" << gp.island_count() << " substitute_rate_used=" << fmt(gp.substitute_rate) << "\n";

@@ -406,12 +406,8 @@ Individual Evaluator::build(Genome g, const Bounds& bounds) {
 
 ErrorStats Evaluator::exact_stats(const Individual& ind, bool with_sums) {
   const Problem& p = *problem_;
-  const std::uint32_t fg = ind.genome.first_gate();
   const u64* outp[kMaxDiffBits];
-  for (std::size_t k = 0; k < ind.genome.outputs.size(); ++k) {
-    const std::uint32_t s = ind.genome.outputs[k];
-    outp[k] = s < fg ? p.signal_base(s) : ind.values[s - fg].get();
-  }
+  for (std::size_t k = 0; k < ind.genome.outputs.size(); ++k) outp[k] = output_words(p, ind, k);
   ErrorStats st;
   st.wce_exact = true;
   st.sums_tracked = with_sums;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -109,6 +110,9 @@ struct Island {
   EvalCounters counters;
   SubstituteCache substitute_cache;
   std::uint64_t next_serial = 0;  // island index << 40 | count
+  // The best member the last re-mapping started from or produced: the
+  // same circuit would be re-mapped the same way again.
+  std::uint64_t remapped_serial = ~std::uint64_t{0};
   std::uint64_t new_serial() { return ++next_serial; }
 };
 
@@ -239,6 +243,28 @@ class Engine {
     for (std::size_t i = 0; i < rest.size() && is.pop.size() < mu; ++i) is.pop.push_back(std::move(rest[i]));
   }
 
+  enum class RemapOutcome { Unchanged, None, Wrong, Costlier, Adopted };
+
+  // Offers the island's best to `remap` (unless it was offered or produced
+  // by the last re-mapping); a result with the same outputs and no higher
+  // cost replaces the island's worst member (in (1+lambda): the parent).
+  RemapOutcome remap_island(Island& is, int index, std::uint64_t gen, const RemapFn& remap) const {
+    const Individual& best = is.pop.front();
+    if (best.serial == is.remapped_serial) return RemapOutcome::Unchanged;
+    is.remapped_serial = best.serial;
+    Genome g = best.genome;
+    prune_inactive(g);
+    std::optional<Genome> r = remap(g, index);
+    if (!r) return RemapOutcome::None;
+    Individual ind = is.cur.build(std::move(*r), params_.bounds_at(gen));
+    if (!same_outputs(p_, ind, best)) return RemapOutcome::Wrong;
+    if (ind.cost_units > best.cost_units) return RemapOutcome::Costlier;
+    ind.serial = is.remapped_serial = is.new_serial();
+    maybe_prune(ind);
+    is.pop.back() = std::move(ind);
+    return RemapOutcome::Adopted;
+  }
+
   void run_epoch(Island& is, std::uint64_t from, std::uint64_t to) const {
     for (std::uint64_t g = from; g < to; ++g) {
       if (params_.strategy == Strategy::OnePlusLambda) step_one_plus_lambda(is, g);
@@ -258,7 +284,7 @@ class Engine {
 
 GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
                 const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
-                const ProgressFn& progress) {
+                const ProgressFn& progress, const RemapFn& remap) {
   const auto t0 = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   Engine engine(problem, kinds, allowed, params, seed.gates.size());
@@ -284,6 +310,28 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     }
   }
 
+  // Runs fn(island) for every island, each on the thread that owns it; an
+  // exception (from a RemapFn) is rethrown here, the first island's first.
+  auto for_each_island = [&](const std::function<void(int)>& fn) {
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n_islands));
+    auto share = [&](int t) {
+      for (int i = t; i < n_islands; i += n_threads) {
+        try {
+          fn(i);
+        } catch (...) {
+          errors[static_cast<std::size_t>(i)] = std::current_exception();
+        }
+      }
+    };
+    std::vector<std::thread> workers;
+    for (int t = 1; t < n_threads; ++t) workers.emplace_back(share, t);
+    share(0);
+    for (auto& w : workers) w.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+  };
+
   GaResult res;
   Evaluator checker(problem, kinds);
   double best_feasible = std::numeric_limits<double>::infinity();
@@ -304,19 +352,33 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
   };
   consider(islands[0]->pop[0]);
 
-  const std::uint64_t epoch = std::max<std::uint64_t>(params.log_every, 1);
   std::uint64_t gen = 0;
+  // Every island's best is offered to `remap`; adopted results join the
+  // archive.
+  auto remap_all = [&] {
+    if (!remap) return;
+    std::vector<Engine::RemapOutcome> outcome(islands.size());
+    for_each_island([&](int i) {
+      outcome[static_cast<std::size_t>(i)] = engine.remap_island(*islands[static_cast<std::size_t>(i)], i, gen, remap);
+    });
+    for (std::size_t i = 0; i < islands.size(); ++i) {
+      if (outcome[i] == Engine::RemapOutcome::Unchanged) continue;
+      ++res.remaps;
+      if (outcome[i] == Engine::RemapOutcome::Wrong) ++res.remaps_wrong;
+      if (outcome[i] == Engine::RemapOutcome::Adopted) {
+        ++res.remaps_adopted;
+        consider(islands[i]->pop.back());
+      }
+    }
+  };
+
+  const std::uint64_t epoch = std::max<std::uint64_t>(params.log_every, 1);
+  bool cancelled = false;
   std::uint64_t last_total = 0;
   double last_t = elapsed();
   while (gen < params.generations) {
     const std::uint64_t to = std::min(params.generations, gen + epoch);
-    auto run_share = [&](int t) {
-      for (int i = t; i < n_islands; i += n_threads) engine.run_epoch(*islands[static_cast<std::size_t>(i)], gen, to);
-    };
-    std::vector<std::thread> workers;
-    for (int t = 1; t < n_threads; ++t) workers.emplace_back(run_share, t);
-    run_share(0);
-    for (auto& w : workers) w.join();
+    for_each_island([&](int i) { engine.run_epoch(*islands[static_cast<std::size_t>(i)], gen, to); });
     gen = to;
 
     // Serial part: archive, migration, log, stopping.
@@ -341,6 +403,7 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
         if (from[i] >= 0) islands[i]->pop.back() = std::move(sent[k++]);
       }
     }
+    if (params.remap_every > 0 && gen % params.remap_every < epoch && gen < params.generations) remap_all();
     EvalCounters total;
     for (const auto& is : islands) total.add(is->counters);
     const double now = elapsed();
@@ -358,9 +421,15 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     last_t = now;
     res.log.push_back(pr);
     const bool go_on = progress ? progress(pr) : true;
-    if (!go_on) break;
+    if (!go_on) {
+      cancelled = true;
+      break;
+    }
     if (params.time_budget_s > 0 && now >= params.time_budget_s) break;
   }
+  // A last re-mapping of where every island ended (the search is over, so
+  // only the archive gains).
+  if (params.remap_every > 0 && !cancelled) remap_all();
   for (const auto& is : islands) res.counters.add(is->counters);
   res.generations = gen;
   res.seconds = elapsed();

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct GaParams {
   std::uint64_t migrate_every = 20000;  // generations between migrations (0: never)
   Migration migration = Migration::Broadcast;
   double max_gate_factor = 1.5;         // genome size cap relative to the seed
+  std::uint64_t remap_every = 0;        // generations between re-mappings of island bests (0: never)
 
   double eps_at(std::uint64_t generation) const;
   Bounds bounds_at(std::uint64_t generation) const;
@@ -73,10 +75,24 @@ struct GaResult {
   double seconds = 0;
   EvalCounters counters;
   std::vector<GaProgress> log;
+  // Re-mappings (see RemapFn): asked for, returned a different function
+  // (dropped), and adopted because they cost no more.
+  std::uint64_t remaps = 0, remaps_wrong = 0, remaps_adopted = 0;
 };
 
 // Returns false to stop early (cancellation).
 using ProgressFn = std::function<bool(const GaProgress&)>;
+
+// Re-maps island `island`'s best circuit (pruned): returns a genome meant
+// to compute the same function with another structure, e.g. the circuit
+// re-synthesized by a logic optimizer, or nothing. Called every
+// remap_every generations for each island, from the thread that runs the
+// island, so it must be safe to call for different islands at once. The
+// GA simulates the result, drops it unless every output equals the
+// original's on every input, and adopts it as the island's parent when it
+// costs no more: the search then goes on from a structure its own moves
+// would rarely reach.
+using RemapFn = std::function<std::optional<Genome>(const Genome& best, int island)>;
 
 // The substitution rate approx.ga uses when none is given: substitutions
 // paid off at a 2 % bound and cost quality at 0.5 % (docs/approx-ga.md),
@@ -85,7 +101,7 @@ double default_substitute_rate(double eps_end);
 
 GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
                 const std::vector<std::uint16_t>& allowed, const Genome& seed, const GaParams& params,
-                const ProgressFn& progress = {});
+                const ProgressFn& progress = {}, const RemapFn& remap = {});
 
 // For each island, the island whose best individual replaces its worst at
 // a migration, or -1 for none. best[i], worst[i]: island i's best and worst

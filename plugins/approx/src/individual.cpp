@@ -1,6 +1,7 @@
 // The fan-out index of a parent genome.
 #include "individual.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace flowrun::approx {
@@ -41,6 +42,25 @@ void index_individual(Individual& ind) {
     }
   }
   ind.active_gates = active;
+}
+
+const std::uint64_t* output_words(const Problem& p, const Individual& ind, std::size_t k) {
+  const std::uint32_t s = ind.genome.outputs[k];
+  const std::uint32_t fg = ind.genome.first_gate();
+  return s < fg ? p.signal_base(s) : ind.values[s - fg].get();
+}
+
+bool same_outputs(const Problem& p, const Individual& a, const Individual& b) {
+  if (a.genome.outputs.size() != b.genome.outputs.size()) return false;
+  for (std::size_t k = 0; k < a.genome.outputs.size(); ++k) {
+    const std::uint64_t* x = output_words(p, a, k);
+    const std::uint64_t* y = output_words(p, b, k);
+    // Padding assignments (past num_vectors) may differ: only valid bits count.
+    for (std::size_t w = 0; w < p.num_words; ++w) {
+      if ((x[w] ^ y[w]) & p.valid[w]) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace flowrun::approx

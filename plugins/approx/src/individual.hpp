@@ -6,6 +6,7 @@
 #pragma once
 
 #include "genome.hpp"
+#include "problem.hpp"
 #include "words.hpp"
 
 #include <cstdint>
@@ -59,5 +60,13 @@ struct Individual {
 // Recomputes ind.fanout and ind.active_gates from ind.genome (after the
 // genome was made a parent or pruned).
 void index_individual(Individual& ind);
+
+// The simulated words of output bit k (a gate's values, or a constant's or
+// primary input's).
+const std::uint64_t* output_words(const Problem& p, const Individual& ind, std::size_t k);
+
+// Whether a and b (both simulated on every input) drive every output bit
+// with the same value on every input assignment.
+bool same_outputs(const Problem& p, const Individual& a, const Individual& b);
 
 }  // namespace flowrun::approx

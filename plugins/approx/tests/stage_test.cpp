@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -133,6 +134,45 @@ TEST(ApproxGaStage, SubstitutionRateFollowsTheBoundUnlessGiven) {
   EXPECT_EQ(rate(given), 0.05);
   EXPECT_NE(slurp(loose.dir / "ga/out/netlist.v").find("substitute_rate_used=0.2"), std::string::npos);
   for (const FlowRun* r : {&loose, &tight, &given}) fs::remove_all(r->dir);
+}
+
+TEST(ApproxGaStage, RemapsWithYosysOntoTheSameCells) {
+  const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "remap", "--set ga.remap_every=1000");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json m = json::parse(slurp(r.dir / "ga/out/metrics.json"));
+  EXPECT_GE(m["remaps"].get<int>(), 2);  // two islands, at least the last re-mapping each
+  EXPECT_EQ(m["remaps_wrong"].get<int>(), 0);  // ABC keeps the function
+  EXPECT_GE(m["remaps_adopted"].get<int>(), 1);
+  EXPECT_LE(m["wce"].get<double>(), 0.05);
+  // The latest re-mapping stays readable in the work folder; the library
+  // prices cells in transistors (NAND2: 4).
+  const fs::path work = r.dir / "ga" / "work" / "remap";
+  EXPECT_NE(slurp(work / "remap_cells.lib").find("cell (NAND2) {\n    area : 4;"), std::string::npos);
+  for (const char* f : {"in.v", "remap.ys", "out.v"}) EXPECT_TRUE(fs::exists(work / "island0" / f)) << f;
+  fs::remove_all(r.dir);
+
+  const FlowRun off = flowrun(kData + "/ga_4x4.yaml", "remap_off", "--set ga.remap_every=0");
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(json::parse(slurp(off.dir / "ga/out/metrics.json"))["remaps"].get<int>(), 0);
+  EXPECT_FALSE(fs::exists(off.dir / "ga" / "work" / "remap"));
+  fs::remove_all(off.dir);
+}
+
+TEST(ApproxGaStage, WithoutYosysTheMessageSaysHowToTurnRemappingOff) {
+  const fs::path site = fs::temp_directory_path() / ("approx_site_" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(site) << "tools:\n  yosys: /nonexistent/bin/yosys\n";
+  ::setenv("FLOWRUN_SITE", site.c_str(), 1);
+  // A minute's search that would be lost if yosys were looked for at its end.
+  const auto t0 = std::chrono::steady_clock::now();
+  const FlowRun r = flowrun(kData + "/ga_4x4.yaml", "no_yosys", "--set ga.generations=0 --set ga.time_budget_s=60");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::unsetenv("FLOWRUN_SITE");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("yosys"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("remap_every: 0"), std::string::npos) << r.output;
+  EXPECT_LT(seconds, 30);  // found out before the search, not after it
+  fs::remove(site);
+  fs::remove_all(r.dir);
 }
 
 TEST(ApproxGaStage, RandomInitReachesALooseBound) {
