@@ -77,12 +77,14 @@ AbcRemap::AbcRemap(Context& ctx, const std::vector<GateKind>& kinds, const std::
   version.args = {"-V"};
   version.timeout = std::chrono::seconds(60);
   version.debian_package = "yosys";
+  const std::string hint = " (approx.ga re-maps with yosys every remap_every generations; remap_every: 0 turns that off)";
+  ToolResult v;
   try {
-    ctx_.run_tool(version);
+    v = ctx_.run_tool(version);
   } catch (const StageError& e) {
-    throw StageError(std::string(e.what()) + " (approx.ga re-maps with yosys every remap_every generations; "
-                     "remap_every: 0 turns that off)");
+    throw StageError(e.what() + hint);
   }
+  if (v.exit_code != 0) throw StageError("approx.ga: `yosys -V` failed with exit code " + std::to_string(v.exit_code) + hint);
   fs::create_directories(dir_);
   lib_file_ = dir_ / "remap_cells.lib";
   write_file(lib_file_, remap_liberty(kinds, allowed, templ));
