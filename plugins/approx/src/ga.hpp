@@ -86,7 +86,8 @@ using ProgressFn = std::function<bool(const GaProgress&)>;
 // Re-maps island `island`'s best circuit (pruned): returns a genome meant
 // to compute the same function with another structure, e.g. the circuit
 // re-synthesized by a logic optimizer, or nothing. Called every
-// remap_every generations for each island, from the thread that runs the
+// remap_every generations and once at the end of the run for each island
+// whose best changed since its last call, from the thread that runs the
 // island, so it must be safe to call for different islands at once. The
 // GA simulates the result, drops it unless every output equals the
 // original's on every input, and adopts it as the island's parent when it

@@ -1,7 +1,6 @@
-// The fan-out index of a parent genome.
+// The fan-out index of a parent genome, and the words of its outputs.
 #include "individual.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 namespace flowrun::approx {
