@@ -8,11 +8,11 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 
 namespace flowrun::approx {
 namespace {
 
+using test::netlist_text;
 using test::reference_outputs;
 using test::reference_stats;
 
@@ -38,12 +38,6 @@ double cost_of(const Genome& g, const std::vector<GateKind>& kinds) {
   std::vector<std::uint8_t> act;
   mark_active(g, act);
   return active_cost(g, kinds, act);
-}
-
-std::string netlist_text(const Genome& g, const test::Fixture& f) {
-  std::ostringstream os;
-  gates::write_netlist(netlist_from_genome(g, f.kinds, f.netlist), os, "test");
-  return os.str();
 }
 
 TEST(Ga, ShortRunOnA4x4MultiplierReducesCostWithinTheBound) {

@@ -7,12 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <stdexcept>
 
 namespace flowrun::approx {
 namespace {
 
+using test::netlist_text;
 using test::reference_outputs;
 using test::reference_stats;
 
@@ -27,12 +27,6 @@ GaParams remap_params() {
   p.migrate_every = 1000;
   p.seed = 5;
   return p;
-}
-
-std::string netlist_text(const Genome& g, const test::Fixture& f) {
-  std::ostringstream os;
-  gates::write_netlist(netlist_from_genome(g, f.kinds, f.netlist), os, "test");
-  return os.str();
 }
 
 TEST(Remap, TheSameCircuitIsAdoptedAtEqualCost) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,13 @@ inline RefStats reference_stats(const std::vector<std::int64_t>& approx, const P
     if (p.exact_values[k] != 0) s.mre_sum += static_cast<double>(e) / static_cast<double>(std::llabs(p.exact_values[k]));
   }
   return s;
+}
+
+// The genome as the stage would write it (for comparing results).
+inline std::string netlist_text(const Genome& g, const Fixture& f) {
+  std::ostringstream os;
+  gates::write_netlist(netlist_from_genome(g, f.kinds, f.netlist), os, "test");
+  return os.str();
 }
 
 }  // namespace flowrun::approx::test
