@@ -33,6 +33,16 @@ std::string sop_function(const std::vector<std::string>& pins, std::uint32_t tru
 // A file name for a Yosys script: double-quoted, as Yosys reads it.
 std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
 
+// A yosys run (the program and its Debian package named once).
+ToolCall yosys_call(std::vector<std::string> args, std::chrono::seconds timeout) {
+  ToolCall call;
+  call.program = "yosys";
+  call.args = std::move(args);
+  call.timeout = timeout;
+  call.debian_package = "yosys";
+  return call;
+}
+
 void write_file(const fs::path& file, const std::string& text) {
   std::ofstream os(file);
   os << text;
@@ -72,15 +82,10 @@ AbcRemap::AbcRemap(Context& ctx, const std::vector<GateKind>& kinds, const std::
                    const gates::Netlist& templ, std::vector<int> input_kbit, fs::path dir)
     : ctx_(ctx), kinds_(kinds), templ_(templ), input_kbit_(std::move(input_kbit)), dir_(std::move(dir)) {
   // A missing yosys should stop the stage now, not after the search.
-  ToolCall version;
-  version.program = "yosys";
-  version.args = {"-V"};
-  version.timeout = std::chrono::seconds(60);
-  version.debian_package = "yosys";
   const std::string hint = " (approx.ga re-maps with yosys every remap_every generations; remap_every: 0 turns that off)";
   ToolResult v;
   try {
-    v = ctx_.run_tool(version);
+    v = ctx_.run_tool(yosys_call({"-V"}, std::chrono::seconds(60)));
   } catch (const StageError& e) {
     throw StageError(e.what() + hint);
   }
@@ -115,12 +120,8 @@ std::optional<Genome> AbcRemap::operator()(const Genome& best, int island) const
      << "write_verilog -noattr -noexpr " << quoted(out) << "\n";
   write_file(work / "remap.ys", ys.str());
 
-  ToolCall call;
-  call.program = "yosys";
-  call.args = {"-q", "-s", (work / "remap.ys").string()};
+  ToolCall call = yosys_call({"-q", "-s", (work / "remap.ys").string()}, std::chrono::seconds(300));
   call.cwd = work;
-  call.timeout = std::chrono::seconds(300);
-  call.debian_package = "yosys";
   const ToolResult r = ctx_.run_tool(call);
   const std::string where = "island " + std::to_string(island) + " re-mapping (" + work.string() + ")";
   if (r.exit_code != 0) {
