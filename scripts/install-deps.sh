@@ -4,8 +4,9 @@
 set -eu
 packages="cmake g++ make pkg-config
   libboost-dev libboost-program-options-dev libyaml-cpp-dev libeigen3-dev
-  nlohmann-json3-dev libgtest-dev libssl-dev libspdlog-dev
-  yosys iverilog opensta verilator"
+  nlohmann-json3-dev libgtest-dev libssl-dev libspdlog-dev zlib1g-dev
+  yosys iverilog opensta verilator
+  dataset-fashion-mnist"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
