@@ -12,7 +12,7 @@ class SimIverilog final : public Stage {
  public:
   SimIverilog() {
     spec_.kind = "sim.iverilog";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: models, shards; summary.json without times and paths
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Icarus Verilog";
     spec_.doc =
         "Compiles the testbench sources and the design with\n"
@@ -23,10 +23,17 @@ class SimIverilog final : public Stage {
         "Every numeric field becomes a metric. The stage fails when the line is\n"
         "missing, status is not PASS, mismatches > 0, compilation fails or the\n"
         "simulation times out. For gate-level simulation set cell_models to\n"
-        "${site.cell_verilog}.";
+        "${site.cell_verilog}. `models` adds simulation models of macros (SRAMs)\n"
+        "the design instantiates. A testbench.json with \"shardable\": true runs\n"
+        "as `shards` parallel vvp processes, shard i with +flowrun_shard=i\n"
+        "+flowrun_shards=N in results/shard<i>/; vectors, mismatches and other\n"
+        "counts are summed, max_*/min_* fields combined, PASS only if all pass.";
     spec_.inputs = {
         {"testbench", "testbench", "folder with testbench.json, sources and data", "", false, false},
         {"design", "verilog|netlist", "a .v file or a folder of .v files", "", false, false},
+        {"models", "macros|verilog",
+         "simulation models of macros (e.g. SRAMs) the design instantiates: a .v file or a folder whose *.v "
+         "files are compiled with the design (RTL and gate-level)", "", true, false},
     };
     spec_.outputs = {
         {"results", "report", "whatever the testbench wrote (cwd of the simulation)", "results/"},
@@ -37,8 +44,12 @@ class SimIverilog final : public Stage {
          "Verilog models of the cells for gate-level simulation, e.g. ${site.cell_verilog}; empty: none",
          "", {}, {}, {}},
         {"vcd", ParamType::Bool, "pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
-        {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s", 0, 0.0, 86400.0,
-         {}},
+        {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s (per shard)", 0, 0.0,
+         86400.0, {}},
+        {"shards", ParamType::Int,
+         "parallel simulation processes for a testbench that declares \"shardable\": true (each checks the "
+         "vectors v with v % shards == shard); 0: the stage's threads; 1: off",
+         0, 0.0, 1024.0, {}},
         {"compile_timeout", ParamType::Int, "iverilog timeout in seconds", 300, 1.0, 86400.0, {}},
     };
     spec_.key_metrics = {"vectors", "mismatches"};
@@ -48,6 +59,11 @@ class SimIverilog final : public Stage {
   void run(Context& ctx) const override {
     Testbench tb = read_testbench(ctx.input("testbench"));
     std::vector<fs::path> design = verilog_sources(ctx.input("design"));
+    std::vector<fs::path> models;
+    if (ctx.has_input("models")) models = model_sources(ctx.input("models"));
+    // The models are compiled like design files, after them.
+    std::vector<fs::path> compiled = design;
+    compiled.insert(compiled.end(), models.begin(), models.end());
     fs::path cells = ctx.param<std::string>("cell_models");
     std::error_code ec;
     if (!cells.empty() && !fs::is_regular_file(cells, ec))
@@ -55,7 +71,7 @@ class SimIverilog final : public Stage {
 
     const fs::path vvp = ctx.work_dir() / "sim.vvp";
     ctx.progress(0.05, "compiling");
-    ToolCall compile{"iverilog", iverilog_args(tb, design, cells, vvp), ctx.work_dir(),
+    ToolCall compile{"iverilog", iverilog_args(tb, compiled, cells, vvp), ctx.work_dir(),
                      std::chrono::seconds(ctx.param<std::int64_t>("compile_timeout")), "iverilog", {}, {}};
     run_checked(ctx, compile, "compiling the testbench " + tb.top);
 
@@ -65,10 +81,11 @@ class SimIverilog final : public Stage {
     if (timeout == 0) timeout = tb.timeout_s;
     std::vector<std::string> args = {vvp.string()};
     if (ctx.param<bool>("vcd")) args.push_back("+vcd");
-    ctx.progress(0.2, "simulating");
+    const int shards = shard_count(tb, ctx.param<std::int64_t>("shards"), ctx.threads());
+    ctx.progress(0.2, shards > 1 ? "simulating in " + std::to_string(shards) + " shards" : std::string("simulating"));
     ToolCall sim{"vvp", args, results, std::chrono::seconds(timeout), "iverilog", {}, {}};
-    ToolResult r = ctx.run_tool(sim);
-    judge_simulation(ctx, SimRun{"vvp", &tb, design, cells, r, timeout, json::object()}, ctx.output("summary"));
+    ShardedRun r = run_sharded(ctx, sim, results, shards, tb.shardable);
+    judge_simulation(ctx, SimRun{"vvp", &tb, design, models, cells, r, timeout}, ctx.output("summary"));
   }
 
  private:

@@ -4,6 +4,10 @@
 
 #include <flowrun/stage.hpp>
 
+#include <algorithm>
+#include <exception>
+#include <thread>
+
 namespace flowrun::eda {
 
 Testbench read_testbench(const fs::path& dir_in) {
@@ -43,6 +47,12 @@ Testbench read_testbench(const fs::path& dir_in) {
     if (!j["timeout_s"].is_number() || j["timeout_s"].get<double>() <= 0)
       throw bad("expected \"timeout_s\": a positive number of seconds");
     tb.timeout_s = static_cast<int>(j["timeout_s"].get<double>() + 0.999);
+  }
+  if (j.contains("shardable")) {
+    if (!j["shardable"].is_boolean())
+      throw bad("expected \"shardable\": true or false (whether the testbench honours "
+                "+flowrun_shard=i +flowrun_shards=N)");
+    tb.shardable = j["shardable"].get<bool>();
   }
   return tb;
 }
@@ -86,34 +96,173 @@ std::string sim_failure(const json& r) {
   return {};
 }
 
+json merge_shard_results(const std::vector<json>& shards) {
+  if (shards.empty()) return json::object();
+  json merged = shards.front();
+  for (std::size_t i = 1; i < shards.size(); ++i) {
+    for (const auto& [key, value] : shards[i].items()) {
+      if (key == "status") {
+        if (merged.value("status", json()) == "PASS" && value != "PASS") merged["status"] = value;
+        continue;
+      }
+      if (!merged.contains(key)) {
+        merged[key] = value;
+        continue;
+      }
+      json& m = merged[key];
+      if (!value.is_number() || !m.is_number()) continue;
+      const bool is_max = key.rfind("max_", 0) == 0, is_min = key.rfind("min_", 0) == 0;
+      if (is_max || is_min) {
+        const bool take = is_max ? value.get<double>() > m.get<double>() : value.get<double>() < m.get<double>();
+        if (take) m = value;
+      } else if (m.is_number_integer() && value.is_number_integer()) {
+        m = m.get<std::int64_t>() + value.get<std::int64_t>();
+      } else {
+        m = m.get<double>() + value.get<double>();
+      }
+    }
+  }
+  return merged;
+}
+
+int shard_count(const Testbench& tb, std::int64_t requested, int threads) {
+  if (!tb.shardable) return 1;
+  const std::int64_t n = requested == 0 ? threads : requested;
+  return static_cast<int>(std::max<std::int64_t>(1, n));
+}
+
+std::vector<std::string> shard_plusargs(int shard, int shards) {
+  return {"+flowrun_shard=" + std::to_string(shard), "+flowrun_shards=" + std::to_string(shards)};
+}
+
+std::vector<fs::path> model_sources(const fs::path& models) {
+  std::error_code ec;
+  if (fs::is_regular_file(models, ec)) return {models};
+  if (!fs::is_directory(models, ec))
+    throw StageError("models: " + models.string() + " does not exist (expected a .v file or a folder of .v models)");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(models))
+    if (e.is_regular_file() && e.path().extension() == ".v") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw StageError("models: " + models.string() + ": expected .v simulation models in this folder, found none");
+  return files;
+}
+
+ShardedRun run_sharded(Context& ctx, const ToolCall& call, const fs::path& results, int shards, bool shardable) {
+  ShardedRun out;
+  out.results.resize(static_cast<std::size_t>(std::max(1, shards)));
+  const auto start = std::chrono::steady_clock::now();
+  if (shards <= 1) {
+    ToolCall c = call;
+    c.cwd = results;
+    if (shardable) {
+      auto plus = shard_plusargs(0, 1);
+      c.args.insert(c.args.end(), plus.begin(), plus.end());
+    }
+    out.results[0] = ctx.run_tool(c);
+  } else {
+    // One thread per process: each waits for its own child (run_tool is
+    // safe to call concurrently: O_CLOEXEC pipes, waitpid on its pid, a
+    // thread-safe log).
+    std::vector<std::exception_ptr> errors(out.results.size());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < shards; ++i) {
+      ToolCall c = call;
+      c.cwd = results / ("shard" + std::to_string(i));
+      fs::create_directories(c.cwd);
+      auto plus = shard_plusargs(i, shards);
+      c.args.insert(c.args.end(), plus.begin(), plus.end());
+      c.stdout_file = ctx.work_dir() / ("shard" + std::to_string(i) + ".log");
+      threads.emplace_back([&ctx, &out, &errors, c, i] {
+        try {
+          out.results[static_cast<std::size_t>(i)] = ctx.run_tool(c);
+        } catch (...) {
+          errors[static_cast<std::size_t>(i)] = std::current_exception();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> file_names(const std::vector<fs::path>& files) {
+  std::vector<std::string> names;
+  for (const auto& f : files) names.push_back(f.filename().string());
+  return names;
+}
+
+std::string join_paths(const std::vector<fs::path>& files) {
+  std::string s;
+  for (const auto& f : files) s += (s.empty() ? "" : " ") + f.string();
+  return s.empty() ? "(none)" : s;
+}
+
+}  // namespace
+
 void judge_simulation(Context& ctx, const SimRun& run, const fs::path& summary_file) {
   const Testbench& tb = *run.tb;
-  if (run.result.timed_out)
-    throw StageError("simulation of " + tb.top + " (" + run.simulator + ") timed out after " +
-                     std::to_string(run.timeout_s) + " s (testbench timeout_s or the stage's timeout param)");
-
-  json result = parse_sim_result(run.result.output);
+  const std::size_t n = run.run.results.size();
+  auto who = [&](std::size_t i) {
+    return n == 1 ? std::string() : "shard " + std::to_string(i) + " of " + std::to_string(n) + " (+flowrun_shard=" +
+                                        std::to_string(i) + "): ";
+  };
+  std::vector<json> per_shard;
+  for (std::size_t i = 0; i < n; ++i) {
+    const ToolResult& r = run.run.results[i];
+    if (r.timed_out)
+      throw StageError(who(i) + "simulation of " + tb.top + " (" + run.simulator + ") timed out after " +
+                       std::to_string(run.timeout_s) + " s (testbench timeout_s or the stage's timeout param)");
+    try {
+      per_shard.push_back(parse_sim_result(r.output));
+    } catch (const StageError& e) {
+      throw StageError(who(i) + e.what());
+    }
+  }
+  json result = merge_shard_results(per_shard);
   for (const auto& [key, value] : result.items())
     if (value.is_number()) ctx.metric(key, value);
+  ctx.metric("shards", static_cast<std::int64_t>(n));
+  ctx.metric("sim_seconds", run.run.seconds);
 
+  // Only what the inputs determine: file names, not absolute paths (the
+  // same flow in another run folder must give the same bytes); times are
+  // metrics. The full paths go to the stage log.
+  int exit_code = 0;
+  for (const auto& r : run.run.results)
+    if (r.exit_code != 0 && exit_code == 0) exit_code = r.exit_code;
   json summary = {{"testbench", tb.top},
-                  {"testbench_dir", tb.dir.string()},
                   {"simulator", run.simulator},
-                  {"design", json::array()},
-                  {"cell_models", run.cell_models.string()},
+                  {"design", file_names(run.design)},
+                  {"models", file_names(run.models)},
+                  {"cell_models", run.cell_models.empty() ? std::string() : run.cell_models.filename().string()},
                   {"gate_level", !run.cell_models.empty()},
-                  {"sim_seconds", run.result.seconds},
-                  {"exit_code", run.result.exit_code},
+                  {"shards", n},
+                  {"exit_code", exit_code},
                   {"result", result}};
-  for (const auto& d : run.design) summary["design"].push_back(d.string());
-  if (run.extra.is_object()) summary.update(run.extra);
+  if (n > 1) summary["shard_results"] = per_shard;
   write_text(summary_file, summary.dump(2) + "\n");
+  ctx.info("testbench " + tb.dir.string() + "; design " + join_paths(run.design) + "; models " +
+           join_paths(run.models) + "; cell models " +
+           (run.cell_models.empty() ? std::string("(none)") : run.cell_models.string()));
 
-  if (std::string why = sim_failure(result); !why.empty()) throw StageError(why);
-  if (run.result.exit_code != 0)
-    throw StageError(run.simulator + " exited with code " + std::to_string(run.result.exit_code) +
-                     " although the testbench reported PASS:\n" + tail_lines(run.result.output, 10));
-  ctx.info("testbench " + tb.top + " passed: " + result.dump());
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::string why = sim_failure(per_shard[i]); !why.empty()) throw StageError(who(i) + why);
+  if (n > 1)
+    if (std::string why = sim_failure(result); !why.empty()) throw StageError(why);
+  for (std::size_t i = 0; i < n; ++i) {
+    const ToolResult& r = run.run.results[i];
+    if (r.exit_code != 0)
+      throw StageError(who(i) + run.simulator + " exited with code " + std::to_string(r.exit_code) +
+                       " although the testbench reported PASS:\n" + tail_lines(r.output, 10));
+  }
+  ctx.info("testbench " + tb.top + " passed" + (n > 1 ? " in " + std::to_string(n) + " shards" : std::string()) +
+           ": " + result.dump());
 }
 
 std::vector<std::string> iverilog_args(const Testbench& tb, const std::vector<fs::path>& design,

@@ -8,6 +8,11 @@
 //
 // A testbench prints exactly one line
 //   FLOWRUN_RESULT {"status":"PASS","vectors":N,"mismatches":M,...}
+//
+// A testbench that declares "shardable": true may be run as N processes in
+// parallel, process i with the plusargs +flowrun_shard=i +flowrun_shards=N;
+// it then checks only the vectors v with v % N == i and prints its own
+// FLOWRUN_RESULT line, and the stage merges the lines (merge_shard_results).
 #pragma once
 
 #include <flowrun/context.hpp>
@@ -27,6 +32,7 @@ struct Testbench {
   std::string top;
   std::vector<fs::path> sources;   // absolute
   int timeout_s = 600;
+  bool shardable = false;          // "shardable": true
 };
 
 // Reads and checks <dir>/testbench.json; throws StageError naming the file
@@ -43,21 +49,55 @@ json parse_sim_result(std::string_view output);
 // (status not PASS, mismatches > 0, no vectors field).
 std::string sim_failure(const json& result);
 
+// Merges the FLOWRUN_RESULT objects of the shards of one simulation:
+// "status" is PASS only when every shard says PASS (else the first other
+// status); numeric fields named max_* take the maximum, min_* the minimum,
+// every other numeric field is summed (vectors, mismatches and any other
+// count); other fields keep the first shard's value. One shard: unchanged.
+json merge_shard_results(const std::vector<json>& shards);
+
+// How many processes a simulation runs: 1 unless the testbench is
+// shardable; then `requested`, where 0 means `threads` (at least 1).
+int shard_count(const Testbench& tb, std::int64_t requested, int threads);
+
+// The plusargs of shard i of n: {"+flowrun_shard=i", "+flowrun_shards=n"}.
+std::vector<std::string> shard_plusargs(int shard, int shards);
+
+// Simulation models of macros (the `models` port): a .v file, or a folder
+// whose *.v files, sorted by name, are the models. Throws StageError naming
+// the path when it does not exist or the folder has no .v file.
+std::vector<fs::path> model_sources(const fs::path& models);
+
+// Runs the simulation program once per shard, all in parallel. With one
+// shard the working folder is `results` and no plusargs are added unless
+// the testbench is shardable; with n > 1 shard i runs in
+// results/shard<i>/ with shard_plusargs(i, n) appended, its output also
+// copied to <work>/shard<i>.log. Returns the results in shard order and
+// the wall time of the whole run.
+struct ShardedRun {
+  std::vector<ToolResult> results;
+  double seconds = 0;
+};
+ShardedRun run_sharded(Context& ctx, const ToolCall& call, const fs::path& results, int shards,
+                       bool shardable);
+
 // What a simulation run produced, for judge_simulation.
 struct SimRun {
   std::string simulator;           // "vvp", "verilator": names the program in messages
   const Testbench* tb = nullptr;
   std::vector<fs::path> design;
+  std::vector<fs::path> models;    // macro simulation models (port `models`)
   fs::path cell_models;            // empty: RTL simulation
-  ToolResult result;               // of the simulation program
+  ShardedRun run;                  // of the simulation program, one result per shard
   std::int64_t timeout_s = 0;
-  json extra;                      // more summary.json fields (e.g. compile_seconds)
 };
 
 // The common end of sim.iverilog and sim.verilator: fails on a timeout,
-// parses FLOWRUN_RESULT, records every numeric field as a metric, writes
-// summary.json, then throws StageError when the testbench did not PASS or
-// the program exited non-zero.
+// parses every shard's FLOWRUN_RESULT, records every numeric field of the
+// merged result as a metric (plus `shards` and `sim_seconds`), writes
+// summary.json (no times, no absolute paths: the same inputs give the
+// same bytes), then throws StageError when a shard did not PASS or its
+// program exited non-zero, naming the shard.
 void judge_simulation(Context& ctx, const SimRun& run, const fs::path& summary_file);
 
 // The iverilog argument list (without the program name).

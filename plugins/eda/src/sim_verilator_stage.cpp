@@ -14,7 +14,7 @@ class SimVerilator final : public Stage {
  public:
   SimVerilator() {
     spec_.kind = "sim.verilator";
-    spec_.version = "3";  // 3: one -O0 unit unless optimize; 2: --trace for VCDs
+    spec_.version = "4";  // 4: models, shards, summary.json without times and paths; 3: one -O0 unit unless optimize; 2: --trace for VCDs
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Verilator";
     spec_.doc =
         "Builds a simulation binary from the testbench sources and the design with\n"
@@ -32,10 +32,19 @@ class SimVerilator final : public Stage {
         "Use it where Icarus is too slow, e.g. gate-level simulation of large\n"
         "netlists (cell_models = ${site.cell_verilog}). The model is built as one\n"
         "C++ unit at -O0, the quickest build; optimize = true keeps Verilator's\n"
-        "-Os parallel build instead, for simulations that run for minutes.";
+        "-Os parallel build instead, for simulations that run for minutes.\n"
+        "`models` adds simulation models of macros (SRAMs) the design\n"
+        "instantiates. A testbench.json with \"shardable\": true runs the binary\n"
+        "as `shards` parallel processes (0: the stage's threads), shard i with\n"
+        "+flowrun_shard=i +flowrun_shards=N in results/shard<i>/; each prints its\n"
+        "own FLOWRUN_RESULT; vectors, mismatches and other counts are summed,\n"
+        "max_*/min_* fields combined, and the stage passes only if every shard does.";
     spec_.inputs = {
         {"testbench", "testbench", "folder with testbench.json, sources and data", "", false, false},
         {"design", "verilog|netlist", "a .v file or a folder of .v files", "", false, false},
+        {"models", "macros|verilog",
+         "simulation models of macros (e.g. SRAMs) the design instantiates: a .v file or a folder whose *.v "
+         "files are compiled with the design (RTL and gate-level)", "", true, false},
     };
     spec_.outputs = {
         {"results", "report", "whatever the testbench wrote (cwd of the simulation)", "results/"},
@@ -49,8 +58,12 @@ class SimVerilator final : public Stage {
          "build the model with Verilator's default -Os in parallel units (slower build, faster simulation)",
          false, {}, {}, {}},
         {"vcd", ParamType::Bool, "build with --trace and pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
-        {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s", 0, 0.0, 86400.0,
-         {}},
+        {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s (per shard)", 0, 0.0,
+         86400.0, {}},
+        {"shards", ParamType::Int,
+         "parallel simulation processes for a testbench that declares \"shardable\": true (each checks the "
+         "vectors v with v % shards == shard); 0: the stage's threads; 1: off",
+         0, 0.0, 1024.0, {}},
         {"compile_timeout", ParamType::Int, "verilator (and C++ build) timeout in seconds", 1800, 1.0, 86400.0, {}},
     };
     spec_.key_metrics = {"vectors", "mismatches"};
@@ -60,6 +73,11 @@ class SimVerilator final : public Stage {
   void run(Context& ctx) const override {
     Testbench tb = read_testbench(ctx.input("testbench"));
     std::vector<fs::path> design = verilog_sources(ctx.input("design"));
+    std::vector<fs::path> models;
+    if (ctx.has_input("models")) models = model_sources(ctx.input("models"));
+    // The models are compiled like design files, after them.
+    std::vector<fs::path> compiled = design;
+    compiled.insert(compiled.end(), models.begin(), models.end());
     fs::path cells = ctx.param<std::string>("cell_models");
     std::error_code ec;
     if (!cells.empty() && !fs::is_regular_file(cells, ec))
@@ -69,9 +87,10 @@ class SimVerilator final : public Stage {
     fs::create_directories(obj_dir);
     ctx.progress(0.05, "compiling with verilator");
     const bool vcd = ctx.param<bool>("vcd");
-    ToolCall compile{"verilator", verilator_args(tb, design, cells, obj_dir,
-                                                      VerilatorBuild{ctx.threads(), vcd, ctx.param<bool>("optimize")}), ctx.work_dir(),
-                     std::chrono::seconds(ctx.param<std::int64_t>("compile_timeout")), "verilator", {}, {}};
+    ToolCall compile{"verilator", verilator_args(tb, compiled, cells, obj_dir,
+                                                 VerilatorBuild{ctx.threads(), vcd, ctx.param<bool>("optimize")}),
+                     ctx.work_dir(), std::chrono::seconds(ctx.param<std::int64_t>("compile_timeout")), "verilator",
+                     {}, {}};
     ToolResult built = run_checked(ctx, compile, "building the verilator simulation of " + tb.top);
     ctx.metric("compile_seconds", built.seconds);
     const fs::path binary = obj_dir / ("V" + tb.top);
@@ -85,13 +104,11 @@ class SimVerilator final : public Stage {
     if (timeout == 0) timeout = tb.timeout_s;
     std::vector<std::string> args;
     if (vcd) args.push_back("+vcd");
-    ctx.progress(0.8, "simulating");
+    const int shards = shard_count(tb, ctx.param<std::int64_t>("shards"), ctx.threads());
+    ctx.progress(0.8, shards > 1 ? "simulating in " + std::to_string(shards) + " shards" : std::string("simulating"));
     ToolCall sim{binary.string(), args, results, std::chrono::seconds(timeout), "verilator", {}, {}};
-    ToolResult r = ctx.run_tool(sim);
-    judge_simulation(ctx,
-                     SimRun{"verilator", &tb, design, cells, r, timeout,
-                            json{{"compile_seconds", built.seconds}}},
-                     ctx.output("summary"));
+    ShardedRun r = run_sharded(ctx, sim, results, shards, tb.shardable);
+    judge_simulation(ctx, SimRun{"verilator", &tb, design, models, cells, r, timeout}, ctx.output("summary"));
   }
 
  private:

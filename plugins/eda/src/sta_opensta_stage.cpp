@@ -1,5 +1,6 @@
 // sta.opensta: static timing and power of a netlist with OpenSTA.
 #include "sta_support.hpp"
+#include "synth_support.hpp"
 #include "tool_util.hpp"
 #include "verilog_scan.hpp"
 
@@ -12,7 +13,7 @@ class StaOpensta final : public Stage {
  public:
   StaOpensta() {
     spec_.kind = "sta.opensta";
-    spec_.version = "2";  // 2: metrics.json output
+    spec_.version = "3";  // 3: macros; 2: metrics.json output
     spec_.summary = "Static timing analysis and power estimate of a netlist with OpenSTA";
     spec_.doc =
         "Writes constraints (constraints.sdc: a clock of clock_period_ns on\n"
@@ -24,8 +25,16 @@ class StaOpensta final : public Stage {
         "Metrics: wns_ns (worst slack, positive when met), tns_ns,\n"
         "critical_path_ns = clock_period_ns - worst slack (the shortest period\n"
         "that meets timing), fmax_mhz = 1000 / critical_path_ns, power_mw and\n"
-        "its internal/switching/leakage parts.";
-    spec_.inputs = {{"netlist", "netlist", "structural Verilog of Liberty cells", "", false, false}};
+        "its internal/switching/leakage parts.\n"
+        "`macros` (a folder of .lib and .v files, e.g. SRAMs): every .lib is read\n"
+        "after the cell library, so paths through the macros (clk->dout, setup\n"
+        "of addr/din/ce/we) are timed and their access energy (per rising clk\n"
+        "edge with ce high) and leakage are in power_mw.";
+    spec_.inputs = {
+        {"netlist", "netlist", "structural Verilog of Liberty cells", "", false, false},
+        {"macros", "macros", "macro Liberty cells the netlist instantiates: a folder whose *.lib files are read (or one .lib)",
+         "", true, false},
+    };
     spec_.outputs = {
         {"timing", "report", "OpenSTA's reports: paths, slack, power", "timing.rpt"},
         {"sdc", "report", "the constraints used", "constraints.sdc"},
@@ -54,6 +63,7 @@ class StaOpensta final : public Stage {
     std::error_code ec;
     if (s.liberty.empty() || !fs::is_regular_file(s.liberty, ec))
       throw StageError("liberty: " + s.liberty.string() + " does not exist");
+    if (ctx.has_input("macros")) s.macro_liberty = macro_liberty_files(ctx.input("macros"));
     s.netlist = ctx.input("netlist");
     if (fs::is_directory(s.netlist, ec)) {
       auto files = verilog_sources(s.netlist);

@@ -64,6 +64,7 @@ std::string sta_tcl(const StaSetup& s) {
   std::ostringstream o;
   o << "# flowrun sta.opensta script\n";
   o << "read_liberty " << tcl_quote(s.liberty) << "\n";
+  for (const auto& m : s.macro_liberty) o << "read_liberty " << tcl_quote(m) << "\n";
   o << "read_verilog " << tcl_quote(s.netlist) << "\n";
   o << "link_design {" << s.top << "}\n";
   o << "read_sdc " << tcl_quote(s.sdc) << "\n";

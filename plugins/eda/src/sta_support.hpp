@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flowrun::eda {
 
@@ -13,6 +14,7 @@ namespace fs = std::filesystem;
 
 struct StaSetup {
   fs::path liberty, netlist, sdc;
+  std::vector<fs::path> macro_liberty;  // read after the cell library
   std::string top;
   std::string clock_port;     // empty: no clock port; a virtual clock times in->out paths
   double period_ns = 10;

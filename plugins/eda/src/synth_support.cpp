@@ -15,7 +15,13 @@ std::string synth_yosys_script(const SynthScript& s) {
   y << "# flowrun synth.yosys: RTL -> flat netlist of Liberty cells\n";
   y << "# cells are known as black boxes so instances of them pass through\n";
   y << "read_liberty -lib " << yosys_quote(s.liberty) << "\n";
-  for (const auto& f : s.sources) y << "read_verilog " << yosys_quote(f) << "\n";
+  if (!s.macro_liberty.empty()) {
+    y << "# macros (SRAMs) stay black boxes: their Liberty cells, and -nooverwrite\n";
+    y << "# so a behavioural model of a macro among the sources cannot replace one\n";
+    for (const auto& m : s.macro_liberty) y << "read_liberty -lib " << yosys_quote(m) << "\n";
+  }
+  const std::string read = s.macro_liberty.empty() ? "read_verilog " : "read_verilog -nooverwrite ";
+  for (const auto& f : s.sources) y << read << yosys_quote(f) << "\n";
   y << "# generic synthesis: elaborate, optimise, map to internal gates\n";
   if (s.top.empty()) {
     y << "hierarchy -check -auto-top\n";
@@ -37,13 +43,16 @@ std::string synth_yosys_script(const SynthScript& s) {
   y << "check\n";
  // tee takes its file name verbatim (no quoting), so it writes a plain
   // name in the working folder and the stage copies it.
-  y << "tee -o " << s.stat_txt.filename().string() << " stat -liberty " << yosys_quote(s.liberty) << "\n";
+  y << "tee -o " << s.stat_txt.filename().string() << " stat -liberty " << yosys_quote(s.liberty);
+  for (const auto& m : s.macro_liberty) y << " -liberty " << yosys_quote(m);
+  y << "\n";
   y << "write_verilog -noattr -noexpr " << yosys_quote(s.netlist_v) << "\n";
   y << "write_json " << yosys_quote(s.netlist_json) << "\n";
   return y.str();
 }
 
-CellStats netlist_cell_stats(const json& j, const liberty::Library& lib, const std::string& file) {
+CellStats netlist_cell_stats(const json& j, const liberty::Library& lib, const std::string& file,
+                             const std::vector<liberty::Library>& macro_libs) {
   if (!j.is_object() || !j.contains("modules") || !j["modules"].is_object())
     throw StageError(file + ": expected a Yosys JSON netlist with \"modules\"");
   CellStats st;
@@ -62,6 +71,15 @@ CellStats netlist_cell_stats(const json& j, const liberty::Library& lib, const s
     std::string type = cell.value("type", "");
     const liberty::LibCell* c = lib.find(type);
     if (!c) {
+      const liberty::LibCell* macro = nullptr;
+      for (const auto& ml : macro_libs)
+        if ((macro = ml.find(type))) break;
+      if (macro) {
+        ++st.per_macro[type];
+        ++st.macros;
+        st.macro_area += macro->area;
+        continue;
+      }
       if (std::find(foreign.begin(), foreign.end(), type) == foreign.end()) foreign.push_back(type);
       continue;
     }
@@ -75,11 +93,26 @@ CellStats netlist_cell_stats(const json& j, const liberty::Library& lib, const s
   if (!foreign.empty()) {
     std::string list;
     for (const auto& t : foreign) list += (list.empty() ? "" : ", ") + t;
-    throw StageError("the synthesized netlist of '" + st.top + "' contains cells that are not in " + lib.file +
+    std::string libs = lib.file;
+    for (const auto& ml : macro_libs) libs += ", " + ml.file;
+    throw StageError("the synthesized netlist of '" + st.top + "' contains cells that are not in " + libs +
                      ": " + list + " (the library cannot implement this logic, e.g. a latch or a flip-flop "
-                     "kind it lacks)");
+                     "kind it lacks" + (macro_libs.empty() ? "" : ", or a module that is not a macro") + ")");
   }
   return st;
+}
+
+std::vector<fs::path> macro_liberty_files(const fs::path& macros) {
+  std::error_code ec;
+  if (fs::is_regular_file(macros, ec)) return {macros};
+  if (!fs::is_directory(macros, ec))
+    throw StageError("macros: " + macros.string() + " does not exist (expected a folder of .lib and .v files)");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(macros))
+    if (e.is_regular_file() && e.path().extension() == ".lib") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw StageError("macros: " + macros.string() + ": expected Liberty (.lib) files in this folder, found none");
+  return files;
 }
 
 std::vector<std::string> cells_to_drop(const liberty::Library& lib, const std::vector<std::string>& gates) {

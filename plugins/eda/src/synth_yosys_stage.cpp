@@ -32,7 +32,7 @@ class SynthYosys final : public Stage {
  public:
   SynthYosys() {
     spec_.kind = "synth.yosys";
-    spec_.version = "2";  // 2: netlist cleaned for OpenSTA (no bus assigns, no x)
+    spec_.version = "3";  // 3: macros, logic/macro area; 2: netlist cleaned for OpenSTA (no bus assigns, no x)
     spec_.summary = "Synthesize Verilog RTL to a flat netlist of Liberty cells with Yosys and ABC";
     spec_.doc =
         "Runs Yosys with the script synth.ys written to the work folder:\n"
@@ -42,8 +42,18 @@ class SynthYosys final : public Stage {
         "name and ports. `gates` restricts the combinational cells (a copy of\n"
         "the library without the other cells is given to ABC). Metrics: cells,\n"
         "area (library units), transistors (sum of flowrun_transistors, when\n"
-        "every cell has it), sequential_cells and cells_<TYPE>.";
-    spec_.inputs = {{"verilog", "verilog", "RTL: a .v file or a folder of .v files", "", false, false}};
+        "every cell has it), sequential_cells and cells_<TYPE>.\n"
+        "`macros` (a folder of .lib and .v files, e.g. SRAMs written by rtl.cnn):\n"
+        "every .lib is read with read_liberty -lib before the design, so its\n"
+        "cells stay black boxes in the netlist (a module of the same name among\n"
+        "the sources is ignored). Metrics macros (instances), macro_area and\n"
+        "logic_area (0, 0, area without macros); area = logic_area + macro_area; cells,\n"
+        "transistors and cells_<TYPE> count standard cells only.";
+    spec_.inputs = {
+        {"verilog", "verilog", "RTL: a .v file or a folder of .v files", "", false, false},
+        {"macros", "macros", "macro cells kept as black boxes: a folder whose *.lib files are read (or one .lib)", "",
+         true, false},
+    };
     spec_.outputs = {
         {"netlist", "netlist", "flat structural Verilog of Liberty cells", "netlist.v"},
         {"report", "report", "Yosys stat -liberty output", "stat.txt"},
@@ -58,7 +68,7 @@ class SynthYosys final : public Stage {
         {"abc_options", ParamType::String, "extra options for the abc command, e.g. \"-D 2000\"", "", {}, {}, {}},
         {"timeout", ParamType::Int, "Yosys timeout in seconds", 1800, 1.0, 86400.0, {}},
     };
-    spec_.key_metrics = {"cells", "area", "transistors"};
+    spec_.key_metrics = {"cells", "area", "macro_area", "transistors"};
   }
   const StageSpec& spec() const override { return spec_; }
 
@@ -66,11 +76,18 @@ class SynthYosys final : public Stage {
     const fs::path lib_file = ctx.param<std::string>("liberty");
     liberty::Library lib = load_library(lib_file);
     const auto gates = ctx.param<std::vector<std::string>>("gates");
+    std::vector<fs::path> macro_files;
+    std::vector<liberty::Library> macro_libs;
+    if (ctx.has_input("macros")) {
+      macro_files = macro_liberty_files(ctx.input("macros"));
+      for (const auto& f : macro_files) macro_libs.push_back(load_library(f));
+    }
 
     SynthScript s;
     s.sources = verilog_sources(ctx.input("verilog"));
     s.top = ctx.param<std::string>("top");
     s.liberty = lib_file;
+    s.macro_liberty = macro_files;
     s.map_liberty = lib_file;
     s.flatten = ctx.param<bool>("flatten");
     s.abc_script = ctx.param<std::string>("abc_options");
@@ -104,7 +121,7 @@ class SynthYosys final : public Stage {
     } catch (const json::parse_error& e) {
       throw StageError(s.netlist_json.string() + ": Yosys wrote invalid JSON: " + e.what());
     }
-    CellStats st = netlist_cell_stats(netlist, lib, s.netlist_json.string());
+    CellStats st = netlist_cell_stats(netlist, lib, s.netlist_json.string(), macro_libs);
     if (!gates.empty()) {
       for (const auto& [type, n] : st.per_type) {
         const liberty::LibCell* c = lib.find(type);
@@ -115,11 +132,15 @@ class SynthYosys final : public Stage {
     }
     ctx.metric("cells", st.cells);
     ctx.metric("sequential_cells", st.sequential);
-    ctx.metric("area", st.area);
+    ctx.metric("area", st.area + st.macro_area);
+    ctx.metric("logic_area", st.area);
+    ctx.metric("macro_area", st.macro_area);
+    ctx.metric("macros", st.macros);
     if (st.transistors_known) ctx.metric("transistors", st.transistors);
     for (const auto& [type, n] : st.per_type) ctx.metric(cell_metric(type), n);
-    ctx.info("netlist of '" + st.top + "': " + std::to_string(st.cells) + " cells, area " +
-             std::to_string(st.area) + (st.transistors_known ? ", " + std::to_string(st.transistors) + " transistors" : ""));
+    ctx.info("netlist of '" + st.top + "': " + std::to_string(st.cells) + " cells, logic area " +
+             std::to_string(st.area) + (st.transistors_known ? ", " + std::to_string(st.transistors) + " transistors" : "") +
+             "; " + std::to_string(st.macros) + " macros, macro area " + std::to_string(st.macro_area));
   }
 
  private:
