@@ -1,0 +1,78 @@
+// Mini-batch training of a Network on an ImageSet (the core of trainer.cnn).
+//
+// Data parallelism that does not change the numbers: every batch is cut
+// into a fixed number of slices that depends only on the batch size
+// (slices_for_batch), each slice's forward/backward writes its own gradient
+// buffer, and the buffers are summed in slice order inside the optimizer
+// step. Which thread runs which slice does not matter, so the trained
+// model is byte-identical for any thread count.
+#pragma once
+
+#include "train/engine.hpp"
+#include "train/thread_pool.hpp"
+
+#include <flowrun_cnn/images.hpp>
+#include <flowrun_cnn/model.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowrun::cnn::train {
+
+struct TrainOptions {
+  int epochs = 10;
+  int batch_size = 64;
+  std::string optimizer = "adam";  // "adam" or "sgd" (with momentum)
+  double learning_rate = 1e-3;
+  double momentum = 0.9;           // sgd only
+  double weight_decay = 0;         // L2: weight_decay * w added to every gradient
+  std::uint64_t seed = 1;
+  int threads = 1;
+};
+
+struct EpochStats {
+  int epoch = 0;
+  double train_loss = 0;      // mean cross-entropy over the epoch's batches, as trained
+  double train_accuracy = 0;  // fraction of training images classified right while training
+  std::optional<double> val_accuracy, test_accuracy;  // empty when the split is empty
+  double seconds = 0;       // training only: shuffle, forward, backward, optimizer
+  double eval_seconds = 0;  // inference over val and test after the epoch
+};
+
+struct TrainHooks {
+  // After every batch: running mean loss and accuracy of the epoch so far.
+  std::function<void(int epoch, long batch, long batches, double loss, double accuracy)> batch;
+  std::function<void(const EpochStats&)> epoch;
+  std::function<bool()> cancelled;
+};
+
+struct TrainResult {
+  CnnModel model;  // net, params, input_scale; metrics/source left for the caller
+  std::vector<EpochStats> curve;
+};
+
+// Slices per batch of `batch` images: ceil(batch / 16), at most 8.
+int slices_for_batch(int batch);
+
+// He (Kaiming) uniform initialisation from `seed`: weights of a layer
+// followed by relu ~ U(-sqrt(6/fan_in), +sqrt(6/fan_in)), the logits layer
+// U(-sqrt(3/fan_in), +sqrt(3/fan_in)); biases 0.
+Buf<float> init_params(const Network& net, const ParamLayout& layout, std::uint64_t seed);
+CnnModel to_model(const Network& net, const ParamLayout& layout, const float* params, double input_scale);
+Buf<float> flat_params(const CnnModel& model, const ParamLayout& layout);
+
+// Logits (count x classes) of `count` images; fixed slices of 64 images so
+// the numbers do not depend on the thread count. `activations` as in
+// float_forward().
+std::vector<float> infer(const Engine<float>& engine, const float* params, const std::uint8_t* pixels, long count,
+                         double input_scale, ThreadPool& pool,
+                         std::vector<std::vector<float>>* activations = nullptr);
+double accuracy(const std::vector<float>& logits, const std::vector<std::uint8_t>& labels, int classes);
+
+TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptions& opt,
+                      const TrainHooks& hooks = {});
+
+}  // namespace flowrun::cnn::train
