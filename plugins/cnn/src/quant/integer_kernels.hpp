@@ -36,6 +36,11 @@ inline int argmax(const std::int32_t* v, long n) {
 struct Scratch {
   std::vector<std::int16_t> a, b, patch;
   std::vector<std::int32_t> acc;
+  // Per layer: requantized values that left [-128, 127] and so were
+  // changed by saturation or wrapping (below -128 before a relu with
+  // saturation does not count: relu makes it 0 either way). Summed over
+  // every image run with this scratch.
+  std::vector<long> clipped;
 };
 
 class Engine {
@@ -54,7 +59,7 @@ class Engine {
  private:
   struct Prepared;
   void accumulate(const Prepared& p, const std::int16_t* x, std::int32_t* acc) const;
-  void requantize_row(const Prepared& p, const std::int32_t* acc, std::int16_t* out) const;
+  long requantize_row(const Prepared& p, const std::int32_t* acc, std::int16_t* out) const;
 
   const QModel& q_;
   std::vector<Prepared> layers_;
@@ -62,5 +67,10 @@ class Engine {
   long max_patch_ = 0;  // largest conv patch (K*K*Cin)
   long max_outs_ = 0;   // most output channels
 };
+
+// infer_batch, also returning the per-layer clipped counts (see Scratch)
+// summed over all images.
+std::vector<std::int32_t> infer_batch_counted(const QModel& q, const std::uint8_t* pixels, long count, int threads,
+                                              const ProductTable* products, std::vector<long>* clipped);
 
 }  // namespace flowrun::cnn::quant

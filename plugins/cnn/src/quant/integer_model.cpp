@@ -89,16 +89,20 @@ inline std::int32_t add_wrap(std::int32_t a, std::int32_t b) {
 // vectorizes (64-bit multiply and per-lane shifts). Same arithmetic as
 // requant(); the tests compare the two.
 template <bool Saturate>
-void requant_row(const std::int32_t* __restrict acc, const std::int64_t* __restrict m,
-                 const std::int64_t* __restrict r, const std::int64_t* __restrict s, int n, Act* __restrict out) {
+long requant_row(const std::int32_t* __restrict acc, const std::int64_t* __restrict m,
+                 const std::int64_t* __restrict r, const std::int64_t* __restrict s, int n, Act* __restrict out,
+                 bool count_negative) {
+  long clipped = 0;
   for (int o = 0; o < n; ++o) {
     const std::int64_t v = (static_cast<std::int64_t>(acc[o]) * m[o] + r[o]) >> s[o];
+    clipped += (v > 127) | (count_negative & (v < -128));
     if constexpr (Saturate) {
       out[o] = static_cast<Act>(v < -128 ? -128 : v > 127 ? 127 : v);
     } else {
       out[o] = static_cast<Act>(static_cast<std::int8_t>(static_cast<std::uint8_t>(v & 0xff)));
     }
   }
+  return clipped;
 }
 
 }  // namespace
@@ -111,6 +115,9 @@ struct Engine::Prepared {
   const std::int32_t* table = nullptr;  // table products (uses q->weight)
   std::vector<std::int64_t> m, r, s;    // requantization per output channel
   bool last = false;
+  // Values below -128 change the output unless a relu follows and they
+  // saturate to -128 (then relu makes them 0 either way).
+  bool count_negative = true;
 };
 
 Engine::Engine(const QModel& q, const ProductTable* products) : q_(q) {
@@ -134,6 +141,8 @@ Engine::Engine(const QModel& q, const ProductTable* products) : q_(q) {
     p.layer = &q.net.layers[i];
     p.q = &q.layers[i];
     p.last = i + 1 == q.net.layers.size();
+    p.count_negative = !(q.saturation == Saturation::Saturate && !p.last &&
+                         q.net.layers[i + 1].type == LayerType::Relu);
     const Layer& l = *p.layer;
     max_size_ = std::max(max_size_, l.out.size());
     if (!l.has_weights()) continue;
@@ -191,12 +200,11 @@ void Engine::accumulate(const Prepared& p, const std::int16_t* x, std::int32_t* 
   }
 }
 
-void Engine::requantize_row(const Prepared& p, const std::int32_t* acc, std::int16_t* out) const {
+long Engine::requantize_row(const Prepared& p, const std::int32_t* acc, std::int16_t* out) const {
   const int O = p.layer->out_channels;
   if (q_.saturation == Saturation::Saturate)
-    requant_row<true>(acc, p.m.data(), p.r.data(), p.s.data(), O, out);
-  else
-    requant_row<false>(acc, p.m.data(), p.r.data(), p.s.data(), O, out);
+    return requant_row<true>(acc, p.m.data(), p.r.data(), p.s.data(), O, out, p.count_negative);
+  return requant_row<false>(acc, p.m.data(), p.r.data(), p.s.data(), O, out, p.count_negative);
 }
 
 void Engine::run(const std::uint8_t* pixels, std::int32_t* logits, std::vector<std::vector<std::int32_t>>* trace,
@@ -205,6 +213,7 @@ void Engine::run(const std::uint8_t* pixels, std::int32_t* logits, std::vector<s
   s.b.resize(static_cast<std::size_t>(max_size_));
   s.patch.resize(static_cast<std::size_t>(max_patch_));
   s.acc.resize(static_cast<std::size_t>(max_outs_));
+  s.clipped.resize(layers_.size(), 0);
   Act* cur = s.a.data();
   Act* nxt = s.b.data();
   std::int32_t* acc = s.acc.data();
@@ -243,7 +252,7 @@ void Engine::run(const std::uint8_t* pixels, std::int32_t* logits, std::vector<s
               std::fill(dst + kx1 * C, dst + row, Act{0});
             }
             accumulate(p, patch, acc);
-            requantize_row(p, acc, nxt + (static_cast<long>(oy) * OW + ox) * O);
+            s.clipped[li] += requantize_row(p, acc, nxt + (static_cast<long>(oy) * OW + ox) * O);
           }
         }
         std::swap(cur, nxt);
@@ -256,7 +265,7 @@ void Engine::run(const std::uint8_t* pixels, std::int32_t* logits, std::vector<s
           continue;
         }
         accumulate(p, cur, acc);
-        requantize_row(p, acc, nxt);
+        s.clipped[li] += requantize_row(p, acc, nxt);
         std::swap(cur, nxt);
         break;
       }
@@ -301,25 +310,39 @@ std::vector<std::int32_t> infer(const QModel& q, const std::uint8_t* pixels, con
   return logits;
 }
 
-std::vector<std::int32_t> infer_batch(const QModel& q, const std::uint8_t* pixels, long count, int threads,
-                                      const ProductTable* products) {
-  const quant::Engine engine(q, products);
+namespace quant {
+
+std::vector<std::int32_t> infer_batch_counted(const QModel& q, const std::uint8_t* pixels, long count, int threads,
+                                              const ProductTable* products, std::vector<long>* clipped) {
+  const Engine engine(q, products);
   const long classes = q.net.classes();
   const long image = q.net.input.size();
   std::vector<std::int32_t> logits(static_cast<std::size_t>(std::max(0L, count) * classes));
+  if (clipped) clipped->assign(q.net.layers.size(), 0);
   if (count <= 0) return logits;
   const long n = std::clamp<long>(threads, 1, count);
   // Contiguous slices, each image written to its own row: the result does
-  // not depend on the thread count.
-  const auto work = [&](long begin, long end) {
-    quant::Scratch scratch;
-    for (long i = begin; i < end; ++i) engine.run(pixels + i * image, logits.data() + i * classes, nullptr, scratch);
+  // not depend on the thread count (nor do the summed counts).
+  std::vector<Scratch> scratch(static_cast<std::size_t>(n));
+  const auto work = [&](long t) {
+    for (long i = count * t / n; i < count * (t + 1) / n; ++i)
+      engine.run(pixels + i * image, logits.data() + i * classes, nullptr, scratch[t]);
   };
   std::vector<std::thread> pool;
-  for (long t = 1; t < n; ++t) pool.emplace_back(work, count * t / n, count * (t + 1) / n);
-  work(0, count / n);
+  for (long t = 1; t < n; ++t) pool.emplace_back(work, t);
+  work(0);
   for (auto& th : pool) th.join();
+  if (clipped)
+    for (const auto& sc : scratch)
+      for (std::size_t i = 0; i < sc.clipped.size(); ++i) (*clipped)[i] += sc.clipped[i];
   return logits;
+}
+
+}  // namespace quant
+
+std::vector<std::int32_t> infer_batch(const QModel& q, const std::uint8_t* pixels, long count, int threads,
+                                      const ProductTable* products) {
+  return quant::infer_batch_counted(q, pixels, count, threads, products, nullptr);
 }
 
 }  // namespace flowrun::cnn
