@@ -333,7 +333,11 @@ CecVerdict parse_cec_output(std::string_view out, const std::vector<std::string>
   } else if (named.find("NOT EQUIVALENT") != std::string::npos || named.find("not equivalent") != std::string::npos) {
     v.decided = true;
   }
-  v.detail = tail_lines(named, 12);
+  // ABC appends wall times ("Time =     0.02 sec"); they would make
+  // equiv.rpt differ run to run, so they are dropped (the stage log keeps
+  // ABC's full output).
+  static const std::regex time_re("[ \t]*Time[ \t]*=[ \t]*[0-9.]+[ \t]*sec");
+  v.detail = std::regex_replace(tail_lines(named, 12), time_re, "");
   return v;
 }
 

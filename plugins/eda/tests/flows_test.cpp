@@ -1,5 +1,6 @@
 // End-to-end: the eda stages run by the real flowrun program on the flows
 // in tests/flows/, checked through report.json.
+#include <flowrun_liberty/liberty.hpp>
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -60,6 +62,13 @@ double metric(const FlowRun& r, const std::string& st, const std::string& m) {
   const json& s = stage(r, st);
   if (!s.contains("metrics") || !s["metrics"].contains(m)) return -1e300;
   return s["metrics"][m].get<double>();
+}
+
+std::string file_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace
@@ -192,4 +201,106 @@ TEST(EdaFlows, MultiplierHeavySequentialDesignProves) {
   EXPECT_EQ(metric(r, "equiv", "flip_flops"), 96);  // acc 48 + h1..h3 3x16
   EXPECT_EQ(metric(r, "synth", "cells_DFFR"), 96);
   fs::remove_all(r.dir);
+}
+
+// SRAM macros end to end: rom_dot reads two ROM macros written by
+// flowrun_sram. RTL simulation with the models (Icarus and Verilator, plain
+// and sharded), synthesis keeping the macros black boxes, timing through
+// them, gate-level simulation of the netlist with the macro models.
+TEST(EdaFlows, SramMacrosSimulateSynthesizeAndTime) {
+  FlowRun r = run_flow("eda_macros.yaml", "macros");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"sim_rtl", "sim_rtl_sharded", "sim_verilator", "sim_verilator_sharded", "sim_gates",
+                        "sim_gates_verilator"}) {
+    EXPECT_EQ(metric(r, s, "vectors"), 40) << s;
+    EXPECT_EQ(metric(r, s, "mismatches"), 0) << s;
+  }
+  // Sharding: the summed vectors equal the unsharded count; each shard ran
+  // in its own results folder and reported its own line.
+  EXPECT_EQ(metric(r, "sim_verilator", "shards"), 1);
+  EXPECT_EQ(metric(r, "sim_verilator_sharded", "shards"), 3);
+  EXPECT_EQ(metric(r, "sim_rtl_sharded", "shards"), 2);
+  EXPECT_EQ(metric(r, "sim_gates_verilator", "shards"), 2);
+  const json sharded = json::parse(file_text(r.dir / "sim_verilator_sharded" / "out" / "summary.json"), nullptr, false);
+  ASSERT_TRUE(sharded.contains("shard_results")) << sharded.dump();
+  ASSERT_EQ(sharded["shard_results"].size(), 3u);
+  int sum = 0;
+  for (const auto& s : sharded["shard_results"]) sum += s["vectors"].get<int>();
+  EXPECT_EQ(sum, 40);
+  EXPECT_EQ(sharded["shard_results"][0]["vectors"], 14);  // vectors 0, 3, ..., 39
+  EXPECT_EQ(sharded["models"], json::array({"rom_a.v", "rom_b.v"}));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(fs::is_directory(r.dir / "sim_verilator_sharded" / "out" / "results" / ("shard" + std::to_string(i))));
+  EXPECT_TRUE(fs::exists(r.dir / "sim_verilator" / "out" / "results" / "dump.vcd"));
+
+  // Synthesis: the two ROMs stay single black-box instances; their area is
+  // the Liberty area; the logic is priced separately.
+  const auto macros = flowrun::liberty::read_liberty(std::string(FLOWRUN_EDA_FLOWS) + "/rom_macros/rom_macros.lib");
+  const double lib_area = macros.find("rom_a")->area + macros.find("rom_b")->area;
+  EXPECT_GT(lib_area, 0);
+  EXPECT_EQ(metric(r, "synth", "macros"), 2);
+  EXPECT_NEAR(metric(r, "synth", "macro_area"), lib_area, 1e-6);
+  EXPECT_NEAR(metric(r, "synth", "area"), metric(r, "synth", "logic_area") + lib_area, 1e-6);
+  EXPECT_GT(metric(r, "synth", "logic_area"), 47 * 3.99);  // 47 flip-flops of control and accumulator
+  EXPECT_EQ(metric(r, "synth", "sequential_cells"), 47);   // no ROM bit became a flip-flop
+  const std::string netlist = file_text(r.dir / "synth" / "out" / "netlist.v");
+  EXPECT_NE(netlist.find("rom_a u_rom_a ("), std::string::npos);
+  EXPECT_NE(netlist.find("rom_b u_rom_b ("), std::string::npos);
+  EXPECT_EQ(netlist.find("module rom_a"), std::string::npos);
+  const std::string stat = file_text(r.dir / "synth" / "out" / "stat.txt");
+  EXPECT_NE(stat.find("rom_a"), std::string::npos) << stat;
+
+  // Timing through the macro: a path starts at the ROM's clock and leaves
+  // through dout after its access time.
+  const std::string timing = file_text(r.dir / "sta" / "out" / "timing.rpt");
+  EXPECT_NE(timing.find("Startpoint: u_rom_a (rising edge-triggered flip-flop clocked by clk)"), std::string::npos)
+      << timing;
+  EXPECT_NE(timing.find("u_rom_a/dout["), std::string::npos) << timing;
+  EXPECT_GT(metric(r, "sta", "wns_ns"), 0);
+  EXPECT_GT(metric(r, "sta", "critical_path_ns"), 0.4);  // at least the ROM's access
+  EXPECT_GT(metric(r, "sta", "power_mw"), 0);
+  fs::remove_all(r.dir);
+}
+
+// A shardable testbench that is wrong for one vector: the shard that runs
+// it fails the stage (named), although the other shards pass.
+TEST(EdaFlows, OneMismatchingShardFailsTheStage) {
+  FlowRun r = run_flow("eda_macros_failures.yaml", "shardfail");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const json& v = stage(r, "sim_wrong_sharded");
+  EXPECT_EQ(v.value("status", ""), "failed");
+  EXPECT_NE(v.value("error", "").find("shard 1 of 2"), std::string::npos) << v.dump();  // vector 7: 7 % 2 == 1
+  EXPECT_NE(v.value("error", "").find("status FAIL"), std::string::npos) << v.dump();
+  const json& i = stage(r, "sim_wrong_sharded_iverilog");
+  EXPECT_EQ(i.value("status", ""), "failed");
+  EXPECT_NE(i.value("error", "").find("shard 1 of 3"), std::string::npos) << i.dump();  // 7 % 3 == 1
+  fs::remove_all(r.dir);
+}
+
+// The same flow in two run folders gives byte-identical artifacts
+// (summary.json has no times or absolute paths; the netlist and stat too).
+TEST(EdaFlows, ArtifactsAreByteIdenticalAcrossRunFolders) {
+  const std::string f = FLOWRUN_EDA_FLOWS;
+  fs::path dir = fs::temp_directory_path() / ("flowrun_eda_repro_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "flow.yaml")
+      << "name: repro\nstages:\n"
+      << "  synth:\n    uses: synth.yosys\n    inputs: {verilog: " << f << "/rom_dot.v, macros: " << f
+      << "/rom_macros}\n"
+      << "  sim_gates:\n    uses: sim.iverilog\n    inputs: {testbench: " << f
+      << "/tb_rom_dot, design: synth.netlist, models: " << f << "/rom_macros}\n"
+      << "    with: {cell_models: \"${site.cell_verilog}\", shards: 2}\n";
+  FlowRun a = run_flow_file((dir / "flow.yaml").string(), "repro_a");
+  FlowRun b = run_flow_file((dir / "flow.yaml").string(), "repro_b");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  for (const char* file : {"sim_gates/out/summary.json", "synth/out/netlist.v", "synth/out/stat.txt"}) {
+    const std::string ta = file_text(a.dir / file), tb = file_text(b.dir / file);
+    EXPECT_FALSE(ta.empty()) << file;
+    EXPECT_EQ(ta, tb) << file;
+    EXPECT_EQ(ta.find(a.dir.string()), std::string::npos) << file;
+  }
+  fs::remove_all(dir);
+  fs::remove_all(a.dir);
+  fs::remove_all(b.dir);
 }

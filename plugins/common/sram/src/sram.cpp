@@ -188,6 +188,11 @@ Tech default_tech() {
   t.output_resistance_rise_kohm = 2.8 / 4;
   t.output_resistance_fall_kohm = 2.2 / 4;
   t.min_pulse_width_ns = 0.25;
+  // Banking: 512 word lines per bank at most; each doubling of the bank
+  // count adds a level of global routing (~2.5 FO4) and its wire energy.
+  t.max_rows_per_bank = 512;
+  t.access_per_bank_doubling_ns = 0.05;
+  t.energy_per_bank_doubling_pj = 0.1;
   return t;
 }
 
@@ -197,17 +202,26 @@ MacroCost cost(const Macro& m, const Tech& t) {
   c.mux = choose_mux(m.depth, m.width);
   c.rows = (m.depth + c.mux - 1) / c.mux;
   c.columns = m.width * c.mux;
+  const int max_rows = std::max(1, t.max_rows_per_bank);
+  c.banks = (c.rows + max_rows - 1) / max_rows;
+  c.rows_per_bank = (c.rows + c.banks - 1) / c.banks;
   const double bits = static_cast<double>(m.depth) * m.width;
+  const double bank_levels = std::log2(static_cast<double>(c.banks));
+  // Every bank has its own column circuitry; word-line drivers exist per
+  // row in any case; sense/IO latches once per data bit.
   c.area_um2 = t.periphery_area_um2 + bits * t.bitcell_area_um2 + c.rows * t.row_area_um2 +
-               c.columns * t.column_area_um2 + m.width * t.io_area_per_bit_um2;
+               static_cast<double>(c.banks) * c.columns * t.column_area_um2 + m.width * t.io_area_per_bit_um2;
   c.access_ns = t.access_base_ns + t.access_per_log2_depth_ns * std::log2(static_cast<double>(m.depth)) +
-                t.access_per_row_ns * c.rows + t.access_per_column_ns * c.columns;
+                t.access_per_row_ns * c.rows_per_bank + t.access_per_column_ns * c.columns +
+                t.access_per_bank_doubling_ns * bank_levels;
   c.setup_ns = t.setup_ns;
+  // One bank is active: its word line and every bit line of it swing.
   c.energy_per_access_pj = t.access_energy_base_pj +
-                           c.columns * (c.rows * t.bitline_energy_per_cell_pj + t.wordline_energy_per_column_pj) +
-                           m.width * t.read_energy_per_bit_pj;
-  c.leakage_uw = (bits * t.leakage_per_bit_nw + (c.rows + c.columns) * t.leakage_per_line_nw +
-                  t.leakage_base_nw) / 1000.0;
+                           c.columns * (c.rows_per_bank * t.bitline_energy_per_cell_pj + t.wordline_energy_per_column_pj) +
+                           m.width * t.read_energy_per_bit_pj + t.energy_per_bank_doubling_pj * bank_levels;
+  c.leakage_uw = (bits * t.leakage_per_bit_nw +
+                  (c.rows + static_cast<double>(c.banks) * c.columns) * t.leakage_per_line_nw + t.leakage_base_nw) /
+                 1000.0;
   return c;
 }
 
@@ -324,8 +338,8 @@ std::string liberty(const std::string& library_name, const std::vector<Macro>& m
   const double par_pf = 4 * kUnitInverterPf;  // the 4x output driver's own diffusion
   for (const auto& m : macros) {
     const MacroCost c = cost(m, t);
-    o << "\n  /* " << m.depth << " x " << m.width << ": mux " << c.mux << ", " << c.rows << " rows x "
-      << c.columns << " columns; access " << num(c.access_ns) << " ns, " << num(c.energy_per_access_pj)
+    o << "\n  /* " << m.depth << " x " << m.width << ": mux " << c.mux << ", " << c.banks << " bank(s) of "
+      << c.rows_per_bank << " rows x " << c.columns << " columns; access " << num(c.access_ns) << " ns, " << num(c.energy_per_access_pj)
       << " pJ per access */\n"
       << "  cell (" << m.name << ") {\n"
       << "    area : " << num(c.area_um2) << ";\n"

@@ -174,6 +174,27 @@ TEST(SramCost, ScalesWithDepthAndWidth) {
   EXPECT_LT(narrow.energy_per_access_pj, 3.0);
 }
 
+TEST(SramCost, LargeMacrosAreBanked) {
+  const Tech t = default_tech();
+  EXPECT_EQ(cost(macro("a", 1024, 8), t).banks, 1);
+  // 200704 x 8 (the dense-layer weights of a small CNN): mux 32, 6272 rows
+  // in 13 banks of 483; one bank's bit lines per access.
+  const MacroCost c = cost(macro("w", 200704, 8), t);
+  EXPECT_EQ(c.mux, 32);
+  EXPECT_EQ(c.rows, 6272);
+  EXPECT_EQ(c.banks, 13);
+  EXPECT_EQ(c.rows_per_bank, 483);
+  const double access = t.access_base_ns + std::log2(200704.0) * t.access_per_log2_depth_ns +
+                        483 * t.access_per_row_ns + 256 * t.access_per_column_ns +
+                        std::log2(13.0) * t.access_per_bank_doubling_ns;
+  EXPECT_DOUBLE_EQ(c.access_ns, access);
+  EXPECT_LT(c.access_ns, 2.0);
+  EXPECT_LT(c.energy_per_access_pj, 10.0);
+  const double area = t.periphery_area_um2 + 200704.0 * 8 * t.bitcell_area_um2 + 6272 * t.row_area_um2 +
+                      13 * 256 * t.column_area_um2 + 8 * t.io_area_per_bit_um2;
+  EXPECT_DOUBLE_EQ(c.area_um2, area);
+}
+
 TEST(SramCost, RejectsBadMacros) {
   const Tech t = default_tech();
   EXPECT_THROW(cost(macro("a", 0, 8), t), std::invalid_argument);

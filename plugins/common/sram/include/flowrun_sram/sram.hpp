@@ -59,6 +59,11 @@ struct Tech {
   double output_resistance_rise_kohm = 0;  // dout driver
   double output_resistance_fall_kohm = 0;
   double min_pulse_width_ns = 0;        // clk high and low
+  // Large macros are split into banks of at most this many word lines
+  // (long bit lines are slow and costly); one bank is active per access.
+  int max_rows_per_bank = 0;
+  double access_per_bank_doubling_ns = 0;    // global address/data routing
+  double energy_per_bank_doubling_pj = 0;
 };
 Tech default_tech();
 
@@ -70,8 +75,10 @@ struct MacroCost {
   double leakage_uw = 0;
   // The physical organisation the numbers were computed for.
   int mux = 1;               // column multiplexer: words per row
-  int rows = 0;              // ceil(depth / mux) word lines
-  int columns = 0;           // width * mux bit-line pairs
+  int rows = 0;              // ceil(depth / mux) word lines, all banks
+  int columns = 0;           // width * mux bit-line pairs per bank
+  int banks = 1;             // ceil(rows / max_rows_per_bank)
+  int rows_per_bank = 0;     // ceil(rows / banks)
 };
 // Throws std::invalid_argument for a macro with depth < 1, width < 1, a
 // name that is not a Verilog/Liberty identifier, or an init_file name
