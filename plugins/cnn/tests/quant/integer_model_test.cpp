@@ -252,3 +252,20 @@ TEST(IntegerModel, RandomModelMatchesAPlainReference) {
     }
   }
 }
+
+TEST(IntegerModel, CountsValuesChangedByTheEightBitLimit) {
+  QModel q = test::tiny_qmodel();
+  auto pixels = test::tiny_pixels();
+  pixels.insert(pixels.end(), pixels.begin(), pixels.end());  // the same image twice
+  std::vector<long> clipped;
+  // conv1 requantizes to 157 once (837*3/16) and below -128 three times
+  // (-489, -191, -662), but relu follows: with saturate those become 0
+  // either way and are not counted. dense1 reaches 185 (539*11/32).
+  quant::infer_batch_counted(q, pixels.data(), 2, 2, nullptr, &clipped);
+  EXPECT_EQ(clipped, (std::vector<long>{2, 0, 0, 0, 2, 0}));
+  // With wrap every value outside [-128, 127] is changed; dense1's
+  // accumulators (689, 891, 774) then all requantize above 127.
+  q.saturation = Saturation::Wrap;
+  quant::infer_batch_counted(q, pixels.data(), 2, 1, nullptr, &clipped);
+  EXPECT_EQ(clipped, (std::vector<long>{8, 0, 0, 0, 6, 0}));
+}
