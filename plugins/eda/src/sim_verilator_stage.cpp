@@ -48,7 +48,7 @@ class SimVerilator final : public Stage {
     };
     spec_.outputs = {
         {"results", "report", "whatever the testbench wrote (cwd of the simulation)", "results/"},
-        {"summary", "report", "summary.json: the FLOWRUN_RESULT fields, files and timing", "summary.json"},
+        {"summary", "report", "summary.json: the merged FLOWRUN_RESULT, per-shard lines, file names (no times or paths)", "summary.json"},
     };
     spec_.params = {
         {"cell_models", ParamType::Path,
