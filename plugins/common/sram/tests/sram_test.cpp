@@ -244,6 +244,7 @@ TEST(SramModel, VerilatorLintClean) {
       EXPECT_EQ(r.output, "") << m.name << def;
     }
   }
+  fs::remove_all(d);
 }
 
 TEST(SramModel, IcarusAndVerilatorSimulateReadsWritesAndInitFile) {
@@ -265,6 +266,7 @@ TEST(SramModel, IcarusAndVerilatorSimulateReadsWritesAndInitFile) {
   ToolRun v = run("cd " + d.string() + " && verilator --binary --timing -Wno-fatal -Wno-lint -Wno-style " +
                   "--top-module tb --Mdir obj " + tbdef + " " + files + " >/dev/null && obj/Vtb");
   EXPECT_NE(v.output.find("SRAM_TB PASS"), std::string::npos) << v.output;
+  fs::remove_all(d);
 }
 
 TEST(SramLiberty, FlowrunReaderSeesAreasAndPins) {
@@ -347,4 +349,5 @@ TEST(SramLiberty, YosysKeepsMacrosAsBlackBoxesAndOpenStaTimesThroughThem) {
       << s.output;
   EXPECT_NEAR(std::stod(mt[1]), cost(rom, t).energy_per_access_pj * 1e-12 * 500e6, 2e-6) << s.output;
   EXPECT_NEAR(std::stod(mt[2]), cost(rom, t).leakage_uw * 1e-6, 1e-7) << s.output;
+  fs::remove_all(d);
 }
