@@ -16,7 +16,7 @@ namespace flowrun::cnn::quant {
 
 struct QuantizeOptions {
   std::string granularity = "per_tensor";  // weight scales: per_tensor | per_channel
-  std::string method = "percentile";       // activation ranges: max | percentile
+  std::string method = "max";              // activation ranges: max | percentile
   double percentile = 99.99;               // of |activation| over all calibration values
   int multiplier_bits = 32;                // M < 2^(multiplier_bits-1)
   int input_shift = 1;                     // x0 = pixel >> input_shift
