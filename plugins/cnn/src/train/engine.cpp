@@ -26,37 +26,43 @@ bool direct_conv(const Layer& l) { return l.kernel == 1 && l.stride == 1 && l.pa
 
 // im2col for channel-last input: row (b, oy, ox) holds the K*K*C window in
 // (ky, kx, c) order, the order of a weight row [out][ky][kx][in]; taps in
-// the zero padding are 0.
+// the zero padding are 0. Runs are short (K*C values, 3 for a first conv
+// layer on grey images), so plain loops beat memcpy/memset calls.
 template <class T>
+#if defined(__GNUC__) && !defined(__clang__)
+// Keep GCC from turning the short copy loops back into library calls.
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 void im2col(const Layer& l, const T* in, int n, T* cols) {
   const int H = l.in.height, W = l.in.width, C = l.in.channels;
   const int Ho = l.out.height, Wo = l.out.width, K = l.kernel, S = l.stride, P = l.padding;
-  const long R = static_cast<long>(K) * K * C;
+  const long KC = static_cast<long>(K) * C, R = KC * K;
   T* row = cols;
   for (int b = 0; b < n; ++b) {
     const T* img = in + static_cast<long>(b) * H * W * C;
     for (int oy = 0; oy < Ho; ++oy)
       for (int ox = 0; ox < Wo; ++ox, row += R) {
         T* dst = row;
-        for (int ky = 0; ky < K; ++ky) {
+        const int ix0 = ox * S - P;
+        const bool inside_x = ix0 >= 0 && ix0 + K <= W;
+        for (int ky = 0; ky < K; ++ky, dst += KC) {
           const int iy = oy * S - P + ky;
           if (iy < 0 || iy >= H) {
-            std::fill(dst, dst + static_cast<long>(K) * C, T(0));
-            dst += static_cast<long>(K) * C;
-            continue;
-          }
-          const int ix0 = ox * S - P;
-          if (ix0 >= 0 && ix0 + K <= W) {  // the whole kernel row is inside: one copy
-            std::memcpy(dst, img + (static_cast<long>(iy) * W + ix0) * C, sizeof(T) * K * C);
-            dst += static_cast<long>(K) * C;
-            continue;
-          }
-          for (int kx = 0; kx < K; ++kx, dst += C) {
-            const int ix = ix0 + kx;
-            if (ix < 0 || ix >= W)
-              std::fill(dst, dst + C, T(0));
-            else
-              std::memcpy(dst, img + (static_cast<long>(iy) * W + ix) * C, sizeof(T) * C);
+            for (long j = 0; j < KC; ++j) dst[j] = T(0);
+          } else if (inside_x) {  // the whole kernel row is inside: one contiguous run
+            const T* src = img + (static_cast<long>(iy) * W + ix0) * C;
+            for (long j = 0; j < KC; ++j) dst[j] = src[j];
+          } else {
+            for (int kx = 0; kx < K; ++kx) {
+              const int ix = ix0 + kx;
+              T* d = dst + static_cast<long>(kx) * C;
+              if (ix < 0 || ix >= W) {
+                for (int c = 0; c < C; ++c) d[c] = T(0);
+              } else {
+                const T* src = img + (static_cast<long>(iy) * W + ix) * C;
+                for (int c = 0; c < C; ++c) d[c] = src[c];
+              }
+            }
           }
         }
       }
@@ -137,11 +143,13 @@ void maxpool_forward(const Layer& l, const T* in, int n, T* out, std::int32_t* a
             if (ky == 0 && kx == 0) continue;
             const long at = base + ((static_cast<long>(oy) * S + ky) * W + ox * S + kx) * C;
             // Strictly greater: ties keep the first element in window order.
-            for (int c = 0; c < C; ++c)
-              if (in[at + c] > o[c]) {
-                o[c] = in[at + c];
-                a[c] = static_cast<std::int32_t>(at + c);
-              }
+            // Branch-free so the channel loop vectorizes.
+            for (int c = 0; c < C; ++c) {
+              const T v = in[at + c];
+              const bool gt = v > o[c];
+              o[c] = gt ? v : o[c];
+              a[c] = gt ? static_cast<std::int32_t>(at + c) : a[c];
+            }
           }
       }
   }
