@@ -15,7 +15,7 @@
 namespace flowrun::cnn::quant {
 
 struct QuantizeOptions {
-  std::string granularity = "per_tensor";  // weight scales: per_tensor | per_channel
+  std::string granularity = "per_channel"; // weight scales: per_tensor | per_channel
   std::string method = "max";              // activation ranges: max | percentile
   double percentile = 99.99;               // of |activation| over all calibration values
   int multiplier_bits = 32;                // M < 2^(multiplier_bits-1)
