@@ -172,7 +172,24 @@ TEST(QModelIo, RefusesBrokenFiles) {
              {"qmodel.json", "layers.dense2.multiplier"});
   expect_has(error_after("per_tensor", [](auto&, json& j) { j["granularity"] = "per_tensor"; }),
              {"qmodel.json", "layers.conv1.multiplier[1]", "per_tensor"});
-  expect_has(error_after("json", [](const fs::path& d, json&) {}), {"(no error)"});
+  expect_has(error_after("bias_size", [](const fs::path& d, json&) { std::ofstream(d / "conv1.bias.i32") << "1234"; }),
+             {"conv1.bias.i32", "expected 8 bytes", "got 4"});
+  expect_has(error_after("out_scale", [](auto&, json& j) { j["layers"]["dense1"]["output_scale"] = 0; }),
+             {"qmodel.json", "layers.dense1.output_scale", "positive"});
+  expect_has(error_after("in_scale", [](auto&, json& j) { j["layers"]["conv1"].erase("input_scale"); }),
+             {"qmodel.json", "layers.conv1.input_scale", "missing"});
+  expect_has(error_after("top_scale", [](auto&, json& j) { j["input_scale"] = "big"; }),
+             {"qmodel.json", "input_scale", "positive"});
+  expect_has(error_after("not_json", [](const fs::path& d, json&) {}), {"(no error)"});  // untouched: fine
+  const fs::path d = fresh_dir("garbage");
+  write_qmodel(test::tiny_qmodel(), d);
+  std::ofstream(d / "qmodel.json") << "{\"format\": ";
+  try {
+    read_qmodel(d);
+    FAIL() << "expected a StageError";
+  } catch (const StageError& e) {
+    expect_has(e.what(), {"qmodel.json", "byte", "not valid JSON"});
+  }
 }
 
 TEST(QModelIo, RefusesAnAccumulatorThatCanOverflow) {
