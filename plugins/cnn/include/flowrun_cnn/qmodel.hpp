@@ -11,7 +11,8 @@
 //             (conv: zero padding contributes 0; k runs over ky, kx, c)
 //   requant   y[o] = sat8((acc[o] * M[o] + r) >>> s[o])   64-bit product,
 //                 arithmetic shift; r = 1 << (s[o]-1) for rounding
-//                 "nearest" (ties toward +inf), r = 0 for "floor";
+//                 "nearest" (ties toward +inf), r = 0 for "floor"
+//                 and whenever s[o] = 0 (nothing is shifted out);
 //                 sat8 clamps to [-128, 127] ("saturate") or keeps the low
 //                 8 bits as two's complement ("wrap")
 //   relu      y = max(y, 0)  (fused: relu directly follows conv/dense)
