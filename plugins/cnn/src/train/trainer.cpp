@@ -12,7 +12,7 @@
 namespace flowrun::cnn::train {
 namespace {
 
-constexpr int kSliceImages = 16;
+constexpr int kSliceImages = 32;
 constexpr int kMaxSlices = 8;
 constexpr int kInferSlice = 64;
 

@@ -54,7 +54,7 @@ struct TrainResult {
   std::vector<EpochStats> curve;
 };
 
-// Slices per batch of `batch` images: ceil(batch / 16), at most 8.
+// Slices per batch of `batch` images: ceil(batch / 32), at most 8.
 int slices_for_batch(int batch);
 
 // He (Kaiming) uniform initialisation from `seed`: weights of a layer

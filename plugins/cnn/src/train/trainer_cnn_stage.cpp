@@ -36,7 +36,7 @@ StageSpec make_spec() {
       "eps 1e-8, PyTorch's update form) or SGD with momentum; weight_decay adds weight_decay*w to every\n"
       "gradient (biases included). Inputs are pixel/255. He-uniform initialisation from `seed`, a fresh\n"
       "seeded shuffle of the train split every epoch, the last partial batch kept.\n"
-      "Every batch is cut into ceil(batch/16) (at most 8) slices that are computed in parallel on\n"
+      "Every batch is cut into ceil(batch/32) (at most 8) slices that are computed in parallel on\n"
       "ctx.threads() threads and whose gradients are summed in slice order, so the model is\n"
       "byte-identical for the same inputs whatever the thread count. Convolutions are im2col + GEMM\n"
       "(Eigen, float32), channel-last (network.hpp).\n"
