@@ -99,7 +99,7 @@ struct Schedule {
 };
 
 // Pipeline depths the emitter implements (docs/cnn-hardware.md, "Schedule").
-inline constexpr int kDrainStore = 4;   // issue -> result written to SRAM
+inline constexpr int kDrainStore = 5;   // issue -> result written to SRAM
 inline constexpr int kDrainLogits = 3;  // issue -> logit register written
 inline constexpr int kArgmaxCycles = 1;
 

@@ -570,29 +570,31 @@ class Emitter {
     // pipeline control registers
     os << "  // ---------------------------------------------------------------\n"
        << "  // Pipeline: S0 issue -> S1 memory data, operands -> S2 accumulate\n"
-       << "  // -> S3 requantizer product / logits -> S4 round, saturate, store.\n";
+       << "  // -> S3 requantizer product / logits -> S4 round, saturate -> S5 store.\n"
+       << "  // Data registers load only in cycles that carry data (cheap to simulate).\n";
     os << "  reg s1_valid, s1_first, s1_glast;\n";
     if (any_pad) os << "  reg s1_pad;\n";
     if (BW) os << "  reg " << rng(BW) << " s1_bank;\n";
-    os << "  reg " << rng(WAW) << " s1_wr_addr, s2_wr_addr, s3_wr_addr, s4_wr_addr;\n";
+    os << "  reg " << rng(WAW) << " s1_wr_addr, s2_wr_addr, s3_wr_addr, s4_wr_addr, s5_wr_addr;\n";
     if (GW) os << "  reg " << rng(GW) << " s1_group, s2_group, s3_group;\n";
-    os << "  reg s2_valid, s2_first, s2_glast, s3_valid, s4_valid;\n";
+    os << "  reg s2_valid, s2_first, s2_glast, s3_valid, s4_valid, s5_valid;\n";
     os << "  always @(posedge clk) begin\n"
        << "    if (rst) begin\n"
        << "      s1_valid <= 1'b0;\n      s2_valid <= 1'b0;\n      s3_valid <= 1'b0;\n"
-       << "      s4_valid <= 1'b0;\n"
+       << "      s4_valid <= 1'b0;\n      s5_valid <= 1'b0;\n"
        << "    end else begin\n"
        << "      s1_valid <= s0_issue;\n"
        << "      s2_valid <= s1_valid;\n"
        << "      s3_valid <= s2_valid && s2_glast;\n"
        << "      s4_valid <= s3_valid && !mode_logits;\n"
+       << "      s5_valid <= s4_valid;\n"
        << "    end\n"
        << "    s1_first <= s0_first;\n    s1_glast <= s0_glast;\n";
     if (any_pad) os << "    s1_pad <= s0_pad;\n";
     if (BW) os << "    s1_bank <= s0_bank;\n";
     os << "    s1_wr_addr <= s0_wr_addr;\n"
        << "    s2_first <= s1_first;\n    s2_glast <= s1_glast;\n    s2_wr_addr <= s1_wr_addr;\n"
-       << "    s3_wr_addr <= s2_wr_addr;\n    s4_wr_addr <= s3_wr_addr;\n";
+       << "    s3_wr_addr <= s2_wr_addr;\n    s4_wr_addr <= s3_wr_addr;\n    s5_wr_addr <= s4_wr_addr;\n";
     if (GW) os << "    s1_group <= s0_group;\n    s2_group <= s1_group;\n    s3_group <= s2_group;\n";
     os << "  end\n\n";
 
@@ -601,7 +603,7 @@ class Emitter {
        << "  // Memories: one SRAM macro per bank (models in macros/sram_models.v).\n"
        << "  // Single port: a memory is written by its producer and read by its\n"
        << "  // consumer in different layers' time slots.\n";
-    os << "  wire [" << F_ * 8 - 1 << ":0] s4_y;   // lane j's int8 result at [j*8 +: 8]\n\n";
+    os << "  wire [" << F_ * 8 - 1 << ":0] s5_y;   // lane j's int8 result at [j*8 +: 8]\n\n";
     // consumer of each memory
     auto consumer = [&](const std::string& mem) -> int {
       for (int i = 0; i < n; ++i)
@@ -620,7 +622,7 @@ class Emitter {
         if (mem.role == "image") {
           os << "  wire " << wr << " = pixel_wr;\n";
         } else {
-          os << "  wire " << wr << " = s4_valid && (layer == LAYER_" << upper(mem.layer) << ");\n";
+          os << "  wire " << wr << " = s5_valid && (layer == LAYER_" << upper(mem.layer) << ");\n";
         }
         for (const auto& b : mem.banks) {
           const int A = b.address_bits();
@@ -638,8 +640,8 @@ class Emitter {
                                         : "{" + lit(0, s_.input_shift) + ", in_pixel[7:" +
                                               std::to_string(s_.input_shift) + "]}";
           } else {
-            waddr = fit("s4_wr_addr", WAW, A);
-            wdata = "s4_y[" + std::to_string(b.index * 8 + 7) + ":" + std::to_string(b.index * 8) + "]";
+            waddr = fit("s5_wr_addr", WAW, A);
+            wdata = "s5_y[" + std::to_string(b.index * 8 + 7) + ":" + std::to_string(b.index * 8) + "]";
           }
           os << "  wire [7:0] " << bn << "_dout;\n"
              << "  " << b.macro << " u_" << bn << " (\n"
@@ -693,11 +695,10 @@ class Emitter {
     os << "  end\n\n";
 
     os << "  // s1_v: per lane, the weight (MAC) or the activation of bank j (maxpool).\n"
-       << "  // s1_q: per lane, {shift, multiplier, bias} of the group (read at its first tap).\n"
+
        << "  reg [" << F_ * 8 - 1 << ":0] s1_v;\n"
-       << "  reg [" << F_ * QW_ - 1 << ":0] s1_q;\n"
-       << "  always @* begin\n    s1_v = {" << F_ * 8 << "{1'b0}};\n    s1_q = {" << F_ * QW_
-       << "{1'b0}};\n    case (layer)\n";
+
+       << "  always @* begin\n    s1_v = {" << F_ * 8 << "{1'b0}};\n    case (layer)\n";
     for (int i = 0; i < n; ++i) {
       const auto& l = L[static_cast<std::size_t>(i)];
       os << "      " << names_[i].id << ": begin\n";
@@ -706,58 +707,86 @@ class Emitter {
       if (l.lanes < F_) v += "{" + std::to_string((F_ - l.lanes) * 8) + "{1'b0}}, ";
       for (int j = l.lanes - 1; j >= 0; --j) v += vm + "_b" + std::to_string(j) + "_dout" + (j ? ", " : "}");
       os << "        s1_v = " << v << ";\n";
-      if (l.op == Op::Mac) {
-        std::string qv = "{";
-        if (l.lanes < F_) qv += "{" + std::to_string((F_ - l.lanes) * QW_) + "{1'b0}}, ";
-        for (int j = l.lanes - 1; j >= 0; --j) {
-          const std::string d = l.name + "_q_b" + std::to_string(j) + "_dout";
-          qv += l.logits ? "{" + lit(0, QW_ - 32) + ", " + d + "}" : d;
-          qv += j ? ", " : "}";
-        }
-        os << "        s1_q = " << qv << ";\n";
-      }
       os << "      end\n";
     }
     os << "      default: ;\n    endcase\n  end\n\n";
 
+    os << "  // grp_q: per lane, {shift, multiplier, bias} of the group, loaded in S1 of\n"
+       << "  // its first tap (the ROM word read at S0) and used in S2 .. S3.\n"
+       << "  reg [" << F_ * QW_ - 1 << ":0] grp_q;\n"
+       << "  always @(posedge clk) begin\n    if (s1_valid && s1_first) begin\n      case (layer)\n";
+    for (int i = 0; i < n; ++i) {
+      const auto& l = L[static_cast<std::size_t>(i)];
+      if (l.op != Op::Mac) continue;
+      std::string qv = "{";
+      if (l.lanes < F_) qv += "{" + std::to_string((F_ - l.lanes) * QW_) + "{1'b0}}, ";
+      for (int j = l.lanes - 1; j >= 0; --j) {
+        const std::string d = l.name + "_q_b" + std::to_string(j) + "_dout";
+        qv += l.logits ? "{" + lit(0, QW_ - 32) + ", " + d + "}" : d;
+        qv += j ? ", " : "}";
+      }
+      os << "        " << names_[i].id << ": grp_q <= " << qv << ";\n";
+    }
+    os << "        default: grp_q <= {" << F_ * QW_ << "{1'b0}};\n      endcase\n    end\n  end\n\n";
+
     // lanes
     os << "  // ---------------------------------------------------------------\n"
        << "  // The " << F_ << " lanes (MAC units, requantizers, pool comparators).\n"
-       << "  wire [" << F_ * 32 - 1 << ":0] s3_acc_all;  // lane j's group result at [j*32 +: 32]\n"
+       << "  // S2 step: a MAC lane sums from the bias, a maxpool lane keeps the max.\n"
+       << "  function signed [31:0] lane_step(input max_mode, input first, input signed [31:0] acc,\n"
+       << "                                   input signed [31:0] bias, input signed [31:0] p);\n"
+       << "    begin\n"
+       << "      if (max_mode) lane_step = (first || p > acc) ? p : acc;\n"
+       << "      else lane_step = (first ? bias : acc) + p;\n"
+       << "    end\n"
+       << "  endfunction\n\n"
+       << "  // S4 requantization of the 64-bit product acc*M: "
+       << (nearest ? "add 2^(s-1), " : "") << "shift right arithmetically by s,\n"
+       << "  // " << (saturate ? "saturate" : "wrap") << " to int8, relu when the layer has one.\n"
+       << "  function [7:0] requant(input [63:0] prod, input [5:0] s, input relu);\n"
+       << (saturate ? "    reg [63:0] r;\n"
+                    : "    /* verilator lint_off UNUSED */\n    reg [63:0] r;  // only the low 8 bits are kept\n"
+                      "    /* verilator lint_on UNUSED */\n")
+       << "    reg [7:0] y;\n"
+       << "    begin\n";
+    if (nearest) {
+      os << "      r = $signed(prod + ((64'd1 << s) >> 1)) >>> s;\n";
+    } else {
+      os << "      r = $signed(prod) >>> s;\n";
+    }
+    if (saturate) {
+      os << "      if (!r[63] && (|r[62:7])) y = 8'h7f;        // above 127\n"
+         << "      else if (r[63] && !(&r[62:7])) y = 8'h80;   // below -128\n"
+         << "      else y = r[7:0];\n";
+    } else {
+      os << "      y = r[7:0];  // two's complement wrap\n";
+    }
+    os << "      requant = (relu && y[7]) ? 8'h00 : y;\n"
+       << "    end\n"
+       << "  endfunction\n\n";
+    os << "  wire [" << F_ * 32 - 1 << ":0] s3_acc_all;  // lane j's group result at [j*32 +: 32]\n"
        << "  genvar j;\n  generate\n    for (j = 0; j < " << F_ << "; j = j + 1) begin : lane\n"
        << "      // S1 -> S2: product (MAC) or the value itself (maxpool)\n"
        << "      wire [7:0] v8 = s1_v[j*8 +: 8];\n"
        << "      wire signed [15:0] x16 = {{8{s1_x[7]}}, s1_x};\n"
        << "      wire signed [15:0] v16 = {{8{v8[7]}}, v8};\n"
-       << "      wire signed [15:0] prod = x16 * v16;\n"
        << "      reg signed [15:0] p;\n"
-       << "      // group constants\n"
-       << "      reg signed [31:0] bias;\n"
-       << "      reg [" << MF - 1 << ":0] mult;\n"
-       << "      reg [5:0] shift;\n"
        << "      always @(posedge clk) begin\n"
-       << "        p <= mode_max ? v16 : prod;\n"
-       << "        if (s1_valid && s1_first) begin\n"
-       << "          bias  <= s1_q[j*" << QW_ << " +: 32];\n"
-       << "          mult  <= s1_q[j*" << QW_ << " + 32 +: " << MF << "];\n"
-       << "          shift <= s1_q[j*" << QW_ << " + " << 32 + MF << " +: 6];\n"
-       << "        end\n"
+       << "        if (s1_valid) p <= mode_max ? v16 : x16 * v16;\n"
        << "      end\n\n"
-       << "      // S2: accumulate (sum from the bias) or running max\n"
+       << "      // S2: accumulate; the group's last tap hands its result to S3\n"
        << "      wire signed [31:0] p32 = {{16{p[15]}}, p};\n"
+       << "      wire signed [31:0] bias = grp_q[j*" << QW_ << " +: 32];\n"
        << "      reg signed [31:0] acc;\n"
-       << "      wire signed [31:0] sum = (s2_first ? bias : acc) + p32;\n"
-       << "      wire signed [31:0] mx = (s2_first || p32 > acc) ? p32 : acc;\n"
-       << "      wire signed [31:0] acc_next = mode_max ? mx : sum;\n"
        << "      reg signed [31:0] s3_acc;\n"
        << "      reg [" << MF - 1 << ":0] s3_mult;\n"
        << "      reg [5:0] s3_shift;\n"
        << "      always @(posedge clk) begin\n"
-       << "        if (s2_valid) acc <= acc_next;\n"
+       << "        if (s2_valid) acc <= lane_step(mode_max, s2_first, acc, bias, p32);\n"
        << "        if (s2_valid && s2_glast) begin\n"
-       << "          s3_acc   <= acc_next;\n"
-       << "          s3_mult  <= mult;\n"
-       << "          s3_shift <= shift;\n"
+       << "          s3_acc   <= lane_step(mode_max, s2_first, acc, bias, p32);\n"
+       << "          s3_mult  <= grp_q[j*" << QW_ << " + 32 +: " << MF << "];\n"
+       << "          s3_shift <= grp_q[j*" << QW_ << " + " << 32 + MF << " +: 6];\n"
        << "        end\n"
        << "      end\n"
        << "      assign s3_acc_all[j*32 +: 32] = s3_acc;\n\n"
@@ -772,26 +801,12 @@ class Emitter {
        << "          s4_pass  <= s3_acc[7:0];\n"
        << "        end\n"
        << "      end\n\n"
-       << "      // S4: " << (nearest ? "round (+2^(s-1)), " : "") << "arithmetic shift, "
-       << (saturate ? "saturate" : "wrap") << " to int8, relu\n";
-    if (nearest) {
-      os << "      wire [63:0] rsum = s4_prod + ((64'd1 << s4_shift) >> 1);\n";
-    } else {
-      os << "      wire [63:0] rsum = s4_prod;\n";
-    }
-    if (saturate) {
-      os << "      wire signed [63:0] rsh = $signed(rsum) >>> s4_shift;\n"
-         << "      wire over  = !rsh[63] && (|rsh[62:7]);\n"
-         << "      wire under = rsh[63] && !(&rsh[62:7]);\n"
-         << "      wire [7:0] sat = over ? 8'h7f : (under ? 8'h80 : rsh[7:0]);\n";
-    } else {
-      os << "      /* verilator lint_off UNUSED */\n"
-         << "      wire signed [63:0] rsh = $signed(rsum) >>> s4_shift;  // low 8 bits kept\n"
-         << "      /* verilator lint_on UNUSED */\n"
-         << "      wire [7:0] sat = rsh[7:0];\n";
-    }
-    os << "      wire [7:0] y = mode_max ? s4_pass : ((mode_relu && sat[7]) ? 8'h00 : sat);\n"
-       << "      assign s4_y[j*8 +: 8] = y;\n"
+       << "      // S4: requantize (or pass the max); S5 stores y\n"
+       << "      reg [7:0] y;\n"
+       << "      always @(posedge clk) begin\n"
+       << "        if (s4_valid) y <= mode_max ? s4_pass : requant(s4_prod, s4_shift, mode_relu);\n"
+       << "      end\n"
+       << "      assign s5_y[j*8 +: 8] = y;\n"
        << "    end\n  endgenerate\n\n";
 
     // logits

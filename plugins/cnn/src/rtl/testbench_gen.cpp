@@ -117,6 +117,7 @@ TestbenchInfo write_testbench(const QModel& q, const Design& design, const fs::p
   std::string exp;
   long correct = 0;
   static const char* hexd = "0123456789abcdef";
+  const std::vector<std::int32_t> all = infer_batch(q, pixels, count, std::max(1, opt.threads));
   for (long i = 0; i < count; ++i) {
     const std::uint8_t* p = pixels + i * npix;
     for (long k = 0; k < npix; ++k) {
@@ -124,7 +125,7 @@ TestbenchInfo write_testbench(const QModel& q, const Design& design, const fs::p
       img += hexd[p[k] & 15];
       img += '\n';
     }
-    const auto logits = infer(q, p);
+    const std::vector<std::int32_t> logits(all.begin() + i * classes, all.begin() + (i + 1) * classes);
     const int cls = predicted_class(logits);
     correct += cls == labels[i];
     for (int k = 0; k < classes; ++k) exp += hex_word(static_cast<std::uint32_t>(logits[static_cast<std::size_t>(k)]), 32) + "\n";

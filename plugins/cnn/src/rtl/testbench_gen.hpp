@@ -16,6 +16,7 @@ Design check_design(const QModel& q, const std::filesystem::path& design_dir);
 struct TestbenchOptions {
   int out_ready_percent = 100;  // back-pressure: out_ready high this often
   int timeout_s = 3600;
+  int threads = 1;  // for the integer model's expected values
   std::string generator = "testbench.cnn";
   nlohmann::json provenance = nlohmann::json::object();
 };

@@ -45,7 +45,7 @@ TEST(CnnSchedule, DefaultNetCyclesAtF16) {
   EXPECT_TRUE(layer(s, "dense2").logits);
   EXPECT_EQ(layer(s, "pool1").lanes, 16);
   EXPECT_EQ(s.mac_units, 16);
-  const long expect = 784 + (7056 + 4) + (784 + 4) + (56448 + 4) + (392 + 4) + (12544 + 4) +
+  const long expect = 784 + (7056 + 5) + (784 + 5) + (56448 + 5) + (392 + 5) + (12544 + 5) +
                       (128 + 3) + 1;
   EXPECT_EQ(s.latency_cycles, expect);
 }

@@ -1,0 +1,108 @@
+// testbench.cnn: qmodel + images + rtl.cnn design -> self-checking,
+// shardable testbench (flowrun.testbench/1).
+#include "data/file_hash.hpp"
+#include "rtl/testbench_gen.hpp"
+
+#include <flowrun_cnn/images.hpp>
+#include <flowrun_cnn/qmodel.hpp>
+
+#include <flowrun/sdk.hpp>
+
+namespace flowrun::cnn::rtl {
+namespace {
+
+const char* kVersion = "1";
+
+StageSpec make_spec() {
+  StageSpec s;
+  s.kind = "testbench.cnn";
+  s.version = kVersion;
+  s.summary = "Self-checking testbench of an rtl.cnn accelerator: every logit against the integer model";
+  s.doc =
+      "Checks every ROM .hex file of the design against the banks the compiler derives from the qmodel\n"
+      "(a file that differs fails the stage naming the file, the line and the expected word) and copies\n"
+      "them into the testbench (the SRAM models load them from `FLOWRUN_TBDIR). Writes testbench.json\n"
+      "(flowrun.testbench/1, \"shardable\": true), tb_<module>.v, images.hex (one pixel per line) and\n"
+      "expected.hex (per image: the integer model's logits, class and the label).\n"
+      "The testbench streams each image, waits for the result and compares all logits and the class;\n"
+      "an image also fails when its latency (first pixel accepted -> out_valid) differs from the\n"
+      "schedule's latency_cycles. It prints one FLOWRUN_RESULT line with vectors, mismatches,\n"
+      "logit_mismatches, class_mismatches, latency_mismatches, correct (class == label),\n"
+      "cycles_per_image (measured), expected_cycles_per_image, cycles. Plusargs: +flowrun_shard=i\n"
+      "+flowrun_shards=N (images [i*C/N, (i+1)*C/N)), +max_images=M, +vcd. out_ready_percent < 100\n"
+      "holds out_ready low at pseudo-random cycles (back-pressure). See docs/cnn-hardware.md.";
+  s.inputs.push_back({"qmodel", "qmodel", "int8 CNN (flowrun.cnn_int8/1) the design was compiled from", ""});
+  s.inputs.push_back({"dataset", "images", "images artifact; the split param selects the images", ""});
+  s.inputs.push_back({"design", "verilog", "rtl.cnn's verilog/ folder (design.json, .v, .hex)", ""});
+  s.outputs.push_back({"testbench", "testbench", "testbench folder (flowrun.testbench/1, shardable)", "testbench/"});
+  auto param = [](const char* name, ParamType t, json def, const char* doc, std::optional<double> lo = std::nullopt,
+                  std::optional<double> hi = std::nullopt, std::vector<std::string> choices = {}) {
+    ParamSpec p;
+    p.name = name;
+    p.type = t;
+    p.default_value = std::move(def);
+    p.doc = doc;
+    p.min = lo;
+    p.max = hi;
+    p.choices = std::move(choices);
+    return p;
+  };
+  s.params = {
+      param("split", ParamType::String, "test", "which split's images to use", std::nullopt, std::nullopt,
+            {"test", "val", "train"}),
+      param("max_images", ParamType::Int, 0, "at most this many images (the first ones); 0: all", 0, 10000000),
+      param("out_ready_percent", ParamType::Int, 100,
+            "percentage of cycles with out_ready high (pseudo-random back-pressure; 100: always ready)", 1, 100),
+      param("timeout_s", ParamType::Int, 3600, "simulation time limit written to testbench.json", 1, 86400),
+  };
+  s.key_metrics = {"vectors", "expected_accuracy", "latency_cycles"};
+  return s;
+}
+
+class TestbenchCnn final : public Stage {
+ public:
+  const StageSpec& spec() const override {
+    static const StageSpec s = make_spec();
+    return s;
+  }
+
+  void run(Context& ctx) const override {
+    const auto qdir = ctx.input("qmodel");
+    const auto ddir = ctx.input("dataset");
+    const auto design_dir = ctx.input("design");
+    const QModel q = read_qmodel(qdir);
+    const ImageSet set = read_images(ddir);
+    if (!(set.shape == q.net.input)) {
+      throw StageError(ddir.string() + ": images are " + to_string(set.shape) + ", the qmodel expects " +
+                       to_string(q.net.input));
+    }
+    const std::string split = ctx.param<std::string>("split");
+    const ImageSplit& sp = split == "test" ? set.test : split == "val" ? set.val : set.train;
+    long count = sp.count;
+    const long max = static_cast<long>(ctx.param<std::int64_t>("max_images"));
+    if (max > 0) count = std::min(count, max);
+    if (count == 0) throw StageError(ddir.string() + ": split '" + split + "' has no images");
+    const Design d = check_design(q, design_dir);
+    TestbenchOptions o;
+    o.out_ready_percent = static_cast<int>(ctx.param<std::int64_t>("out_ready_percent"));
+    o.timeout_s = static_cast<int>(ctx.param<std::int64_t>("timeout_s"));
+    o.generator = spec().kind + " " + kVersion;
+    o.threads = ctx.threads();
+    o.provenance = {{"qmodel_sha256", sha256_hex(qdir)},
+                    {"design_sha256", sha256_hex(design_dir / "design.json")},
+                    {"split", split}};
+    const TestbenchInfo info =
+        write_testbench(q, d, design_dir, sp.pixels.data(), sp.labels.data(), count, o, ctx.output("testbench"));
+    ctx.metric("vectors", info.vectors);
+    ctx.metric("expected_accuracy", info.expected_accuracy);
+    ctx.metric("latency_cycles", d.schedule.latency_cycles);
+    ctx.metric("expected_sim_cycles", d.schedule.latency_cycles * info.vectors);
+    ctx.info("testbench " + info.top + ": " + std::to_string(info.vectors) + " images, integer-model accuracy " +
+             std::to_string(info.expected_accuracy));
+  }
+};
+
+}  // namespace
+}  // namespace flowrun::cnn::rtl
+
+FLOWRUN_REGISTER_STAGE(flowrun::cnn::rtl::TestbenchCnn)
