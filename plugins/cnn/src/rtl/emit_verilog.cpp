@@ -603,7 +603,7 @@ class Emitter {
        << "  // Memories: one SRAM macro per bank (models in macros/sram_models.v).\n"
        << "  // Single port: a memory is written by its producer and read by its\n"
        << "  // consumer in different layers' time slots.\n";
-    os << "\n";
+    os << "  wire [" << F_ * 8 - 1 << ":0] s5_y;   // lane j's int8 result at [j*8 +: 8]\n\n";
     // consumer of each memory
     auto consumer = [&](const std::string& mem) -> int {
       for (int i = 0; i < n; ++i)
@@ -624,30 +624,33 @@ class Emitter {
         } else {
           os << "  wire " << wr << " = s5_valid && (layer == LAYER_" << upper(mem.layer) << ");\n";
         }
+        // One address and one read condition per memory, shared by its banks.
+        const int A = mem.banks[0].address_bits();
+        std::string rd_base = "1'b0";
+        if (ci >= 0) {
+          rd_base = rd + "_run";
+          if (cmac && cp.pad) rd_base += " && !" + rd + "_pad";
+        }
+        const std::string waddr = mem.role == "image" ? std::string("pixel") : fit("s5_wr_addr", WAW, A);
+        os << "  wire " << mem.name << "_rd = " << rd_base << ";\n"
+           << "  wire " << rng(A) << " " << mem.name << "_addr = " << wr << " ? " << waddr << " : "
+           << (ci >= 0 ? rd + "_rd_addr" : lit(0, A)) << ";\n";
         for (const auto& b : mem.banks) {
-          const int A = b.address_bits();
           const std::string bn = mem.name + "_b" + std::to_string(b.index);
-          std::string rd_en = "1'b0";
-          if (ci >= 0) {
-            rd_en = rd + "_run";
-            if (cmac && cp.pad) rd_en += " && !" + rd + "_pad";
-            if (cmac && cp.rd_bank) rd_en += " && (" + rd + "_rd_bank == " + lit(b.index, cp.rd_bank) + ")";
-          }
-          std::string waddr, wdata;
+          std::string rd_en = mem.name + "_rd";
+          if (cmac && cp.rd_bank) rd_en += " && (" + rd + "_rd_bank == " + lit(b.index, cp.rd_bank) + ")";
+          std::string wdata;
           if (mem.role == "image") {
-            waddr = "pixel";
             wdata = s_.input_shift == 0 ? "in_pixel"
                                         : "{" + lit(0, s_.input_shift) + ", in_pixel[7:" +
                                               std::to_string(s_.input_shift) + "]}";
           } else {
-            waddr = fit("s5_wr_addr", WAW, A);
-            wdata = "lane" + std::to_string(b.index) + "_y";
+            wdata = "s5_y[" + std::to_string(b.index * 8 + 7) + ":" + std::to_string(b.index * 8) + "]";
           }
           os << "  wire [7:0] " << bn << "_dout;\n"
              << "  " << b.macro << " u_" << bn << " (\n"
              << "    .clk(clk), .ce(" << wr << " || (" << rd_en << ")), .we(" << wr << "),\n"
-             << "    .addr(" << wr << " ? " << waddr << " : " << (ci >= 0 ? rd + "_rd_addr" : lit(0, A))
-             << "), .din(" << wdata << "), .dout(" << bn << "_dout));\n";
+             << "    .addr(" << mem.name << "_addr), .din(" << wdata << "), .dout(" << bn << "_dout));\n";
         }
         os << "\n";
       } else {
@@ -694,6 +697,41 @@ class Emitter {
     if (any_pad) os << "    if (s1_pad) s1_x = 8'd0;\n";
     os << "  end\n\n";
 
+    os << "  // s1_v: per lane, the weight (MAC) or the activation of bank j (maxpool).\n"
+
+       << "  reg [" << F_ * 8 - 1 << ":0] s1_v;\n"
+
+       << "  always @* begin\n    s1_v = {" << F_ * 8 << "{1'b0}};\n    case (layer)\n";
+    for (int i = 0; i < n; ++i) {
+      const auto& l = L[static_cast<std::size_t>(i)];
+      os << "      " << names_[i].id << ": begin\n";
+      const std::string vm = l.op == Op::Mac ? l.name + "_w" : l.in_memory;
+      std::string v = "{";
+      if (l.lanes < F_) v += "{" + std::to_string((F_ - l.lanes) * 8) + "{1'b0}}, ";
+      for (int j = l.lanes - 1; j >= 0; --j) v += vm + "_b" + std::to_string(j) + "_dout" + (j ? ", " : "}");
+      os << "        s1_v = " << v << ";\n";
+      os << "      end\n";
+    }
+    os << "      default: ;\n    endcase\n  end\n\n";
+
+    os << "  // grp_q: per lane, {shift, multiplier, bias} of the group, loaded in S1 of\n"
+       << "  // its first tap (the ROM word read at S0) and used in S2 .. S3.\n"
+       << "  reg [" << F_ * QW_ - 1 << ":0] grp_q;\n"
+       << "  always @(posedge clk) begin\n    if (s1_valid && s1_first) begin\n      case (layer)\n";
+    for (int i = 0; i < n; ++i) {
+      const auto& l = L[static_cast<std::size_t>(i)];
+      if (l.op != Op::Mac) continue;
+      std::string qv = "{";
+      if (l.lanes < F_) qv += "{" + std::to_string((F_ - l.lanes) * QW_) + "{1'b0}}, ";
+      for (int j = l.lanes - 1; j >= 0; --j) {
+        const std::string d = l.name + "_q_b" + std::to_string(j) + "_dout";
+        qv += l.logits ? "{" + lit(0, QW_ - 32) + ", " + d + "}" : d;
+        qv += j ? ", " : "}";
+      }
+      os << "        " << names_[i].id << ": grp_q <= " << qv << ";\n";
+    }
+    os << "        default: grp_q <= {" << F_ * QW_ << "{1'b0}};\n      endcase\n    end\n  end\n\n";
+
     // lanes
     os << "  // ---------------------------------------------------------------\n"
        << "  // The " << F_ << " lanes (MAC units, requantizers, pool comparators).\n"
@@ -729,76 +767,50 @@ class Emitter {
     os << "      requant = (relu && y[7]) ? 8'h00 : y;\n"
        << "    end\n"
        << "  endfunction\n\n";
-    os << "  wire signed [15:0] x16 = {{8{s1_x[7]}}, s1_x};  // the broadcast activation\n"
-       << "  function signed [15:0] sext8(input [7:0] v);\n"
-       << "    sext8 = {{8{v[7]}}, v};\n"
-       << "  endfunction\n\n";
-    // Lanes are unrolled (one set of named registers per lane) so every
-    // signal stays at most 64 bits wide: Verilator then simulates each lane
-    // with native integers instead of wide-vector part selects.
-    for (int j = 0; j < F_; ++j) {
-      const std::string P = "lane" + std::to_string(j) + "_";
-      os << "  // ---- lane " << j << " ----\n"
-         << "  reg signed [15:0] " << P << "p;      // S2 operand\n"
-         << "  reg signed [31:0] " << P << "bias;   // group constants\n"
-         << "  reg " << rng(MF) << " " << P << "mult;\n"
-         << "  reg [5:0] " << P << "shift;\n"
-         << "  reg signed [31:0] " << P << "acc, " << P << "s3_acc;\n"
-         << "  reg " << rng(MF) << " " << P << "s3_mult;\n"
-         << "  reg [5:0] " << P << "s3_shift, " << P << "s4_shift;\n"
-         << "  reg [63:0] " << P << "s4_prod;\n"
-         << "  reg [7:0] " << P << "s4_pass, " << P << "y;\n"
-         << "  always @(posedge clk) begin\n"
-         << "    // S1: product of the broadcast activation and the lane's weight, or\n"
-         << "    // (maxpool) the lane's bank value; the group constants at a first tap\n"
-         << "    if (s1_valid) begin\n      case (layer)\n";
-      for (int i = 0; i < n; ++i) {
-        const auto& l = L[static_cast<std::size_t>(i)];
-        if (j >= l.lanes) continue;
-        const std::string bj = "_b" + std::to_string(j) + "_dout";
-        if (l.op == Op::Mac) {
-          os << "        " << names_[i].id << ": " << P << "p <= x16 * sext8(" << l.name << "_w" << bj << ");\n";
-        } else {
-          os << "        " << names_[i].id << ": " << P << "p <= sext8(" << l.in_memory << bj << ");\n";
-        }
-      }
-      os << "        default: " << P << "p <= 16'sd0;\n      endcase\n    end\n"
-         << "    if (s1_valid && s1_first) begin\n      case (layer)\n";
-      for (int i = 0; i < n; ++i) {
-        const auto& l = L[static_cast<std::size_t>(i)];
-        if (j >= l.lanes || l.op != Op::Mac) continue;
-        const std::string d = l.name + "_q_b" + std::to_string(j) + "_dout";
-        if (l.logits) {
-          os << "        " << names_[i].id << ": begin " << P << "shift <= 6'd0; " << P << "mult <= "
-             << lit(0, MF) << "; " << P << "bias <= " << d << "; end\n";
-        } else {
-          os << "        " << names_[i].id << ": {" << P << "shift, " << P << "mult, " << P << "bias} <= " << d
-             << ";\n";
-        }
-      }
-      os << "        default: begin " << P << "shift <= 6'd0; " << P << "mult <= " << lit(0, MF) << "; " << P
-         << "bias <= 32'sd0; end\n      endcase\n    end\n"
-         << "    // S2: accumulate; a group's last tap hands the result to S3\n"
-         << "    if (s2_valid) " << P << "acc <= lane_step(mode_max, s2_first, " << P << "acc, " << P
-         << "bias, {{16{" << P << "p[15]}}, " << P << "p});\n"
-         << "    if (s2_valid && s2_glast) begin\n"
-         << "      " << P << "s3_acc <= lane_step(mode_max, s2_first, " << P << "acc, " << P << "bias, {{16{" << P
-         << "p[15]}}, " << P << "p});\n"
-         << "      " << P << "s3_mult <= " << P << "mult;\n"
-         << "      " << P << "s3_shift <= " << P << "shift;\n"
-         << "    end\n"
-         << "    // S3: 64-bit requantizer product acc * M (M unsigned)\n"
-         << "    if (s3_valid) begin\n"
-         << "      " << P << "s4_prod <= {{32{" << P << "s3_acc[31]}}, " << P << "s3_acc} * {" << lit(0, 64 - MF)
-         << ", " << P << "s3_mult};\n"
-         << "      " << P << "s4_shift <= " << P << "s3_shift;\n"
-         << "      " << P << "s4_pass <= " << P << "s3_acc[7:0];\n"
-         << "    end\n"
-         << "    // S4: requantize (or pass the max); S5 stores y\n"
-         << "    if (s4_valid) " << P << "y <= mode_max ? " << P << "s4_pass : requant(" << P << "s4_prod, " << P
-         << "s4_shift, mode_relu);\n"
-         << "  end\n\n";
-    }
+    os << "  wire [" << F_ * 32 - 1 << ":0] s3_acc_all;  // lane j's group result at [j*32 +: 32]\n"
+       << "  genvar j;\n  generate\n    for (j = 0; j < " << F_ << "; j = j + 1) begin : lane\n"
+       << "      // S1 -> S2: product (MAC) or the value itself (maxpool)\n"
+       << "      wire [7:0] v8 = s1_v[j*8 +: 8];\n"
+       << "      wire signed [15:0] x16 = {{8{s1_x[7]}}, s1_x};\n"
+       << "      wire signed [15:0] v16 = {{8{v8[7]}}, v8};\n"
+       << "      reg signed [15:0] p;\n"
+       << "      always @(posedge clk) begin\n"
+       << "        if (s1_valid) p <= mode_max ? v16 : x16 * v16;\n"
+       << "      end\n\n"
+       << "      // S2: accumulate; the group's last tap hands its result to S3\n"
+       << "      wire signed [31:0] p32 = {{16{p[15]}}, p};\n"
+       << "      wire signed [31:0] bias = grp_q[j*" << QW_ << " +: 32];\n"
+       << "      reg signed [31:0] acc;\n"
+       << "      reg signed [31:0] s3_acc;\n"
+       << "      reg [" << MF - 1 << ":0] s3_mult;\n"
+       << "      reg [5:0] s3_shift;\n"
+       << "      always @(posedge clk) begin\n"
+       << "        if (s2_valid) acc <= lane_step(mode_max, s2_first, acc, bias, p32);\n"
+       << "        if (s2_valid && s2_glast) begin\n"
+       << "          s3_acc   <= lane_step(mode_max, s2_first, acc, bias, p32);\n"
+       << "          s3_mult  <= grp_q[j*" << QW_ << " + 32 +: " << MF << "];\n"
+       << "          s3_shift <= grp_q[j*" << QW_ << " + " << 32 + MF << " +: 6];\n"
+       << "        end\n"
+       << "      end\n"
+       << "      assign s3_acc_all[j*32 +: 32] = s3_acc;\n\n"
+       << "      // S3: 64-bit requantizer product acc * M (M is unsigned)\n"
+       << "      reg [63:0] s4_prod;\n"
+       << "      reg [5:0] s4_shift;\n"
+       << "      reg [7:0] s4_pass;   // maxpool result\n"
+       << "      always @(posedge clk) begin\n"
+       << "        if (s3_valid) begin\n"
+       << "          s4_prod  <= {{32{s3_acc[31]}}, s3_acc} * {" << lit(0, 64 - MF) << ", s3_mult};\n"
+       << "          s4_shift <= s3_shift;\n"
+       << "          s4_pass  <= s3_acc[7:0];\n"
+       << "        end\n"
+       << "      end\n\n"
+       << "      // S4: requantize (or pass the max); S5 stores y\n"
+       << "      reg [7:0] y;\n"
+       << "      always @(posedge clk) begin\n"
+       << "        if (s4_valid) y <= mode_max ? s4_pass : requant(s4_prod, s4_shift, mode_relu);\n"
+       << "      end\n"
+       << "      assign s5_y[j*8 +: 8] = y;\n"
+       << "    end\n  endgenerate\n\n";
 
     // logits
     os << "  // ---------------------------------------------------------------\n"
@@ -811,7 +823,8 @@ class Emitter {
       for (int j = 0; j < last.lanes; ++j) {
         const int k = last.channel(g, j);
         if (k >= classes_) continue;
-        body += "        logit_" + std::to_string(k) + " <= lane" + std::to_string(j) + "_s3_acc;\n";
+        body += "        logit_" + std::to_string(k) + " <= s3_acc_all[" + std::to_string(j * 32 + 31) +
+                ":" + std::to_string(j * 32) + "];  // lane " + std::to_string(j) + "\n";
       }
       if (GW) {
         os << "      if (s3_group == " << lit(g, GW) << ") begin\n" << body << "      end\n";
@@ -820,6 +833,23 @@ class Emitter {
       }
     }
     os << "    end\n  end\n";
+    {
+      // Lanes that carry only padding channels of the logits layer.
+      std::vector<bool> used(static_cast<std::size_t>(F_), false);
+      for (int g = 0; g < last.groups; ++g)
+        for (int j = 0; j < last.lanes; ++j)
+          if (last.channel(g, j) < classes_) used[static_cast<std::size_t>(j)] = true;
+      std::string parts;
+      for (int j = 0; j < F_; ++j) {
+        if (used[static_cast<std::size_t>(j)]) continue;
+        parts += (parts.empty() ? "" : ", ") + std::string("s3_acc_all[") + std::to_string(j * 32 + 31) +
+                 ":" + std::to_string(j * 32) + "]";
+      }
+      if (!parts.empty()) {
+        os << "  // Lanes holding only padding channels of " << last.name << " (never read):\n"
+           << "  wire unused_logit_lanes = ^{" << parts << "};\n";
+      }
+    }
     os << "  assign out_logits = {";
     for (int k = classes_ - 1; k >= 0; --k) os << "logit_" << k << (k ? ", " : "};\n\n");
 
