@@ -2,6 +2,8 @@
 // all at once, with "did you mean" help where a name is close.
 #include "flow_test_util.hpp"
 
+#include <chrono>
+
 namespace flowrun::test {
 namespace {
 
@@ -194,6 +196,49 @@ TEST(FlowValidation, EmptyListForARequiredManyInput) {
   // demo.sleep's `any` input is optional: an empty list is fine there.
   ASSERT_EQ(r.diags.size(), 1u) << r.all();
   EXPECT_TRUE(r.has(4, 21, "input 'parts' of stage 'cat' needs at least one source")) << r.all();
+}
+
+}  // namespace
+}  // namespace flowrun::test
+
+namespace flowrun::test {
+namespace {
+
+// An alias bomb is refused on the parser's event stream, at the alias that
+// crosses the limit, before any node is expanded: in milliseconds, not
+// minutes.
+TEST(FlowValidation, AliasBombIsRefusedWhereItExplodes) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = load_data("alias_bomb.yaml");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.diags.size(), 1u) << r.all();
+  EXPECT_NE(r.diags[0].message.find("more than 1000000 nodes once its aliases are expanded"),
+            std::string::npos)
+      << r.all();
+  // Line 9 (the anchor f) is where 10^6 expanded nodes are first exceeded.
+  EXPECT_EQ(r.diags[0].loc.line, 9) << r.all();
+  EXPECT_LT(seconds, 10.0);  // a generous bound; the check itself is linear in the file
+  EXPECT_TRUE(r.flow.stages.empty());
+}
+
+TEST(FlowValidation, NestingDepthIsBounded) {
+  std::string deep = "name: deep\nvars:\n  v: ";
+  for (int i = 0; i < 200; ++i) deep += "[";
+  for (int i = 0; i < 200; ++i) deep += "]";
+  deep += "\nstages:\n  src: {uses: demo.source}\n";
+  const auto r = load(write_temp_flow("deep.yaml", deep));
+  ASSERT_EQ(r.diags.size(), 1u) << r.all();
+  EXPECT_NE(r.diags[0].message.find("nested deeper than 100 levels"), std::string::npos) << r.all();
+  EXPECT_EQ(r.diags[0].loc.line, 3) << r.all();
+}
+
+// Aliases within the limits still work as YAML says.
+TEST(FlowValidation, OrdinaryAliasesStillLoad) {
+  const auto r = load(write_temp_flow("alias.yaml",
+                                      "name: ok\nvars:\n  p: &p hello\n  q: *p\n"
+                                      "stages:\n  src: {uses: demo.source}\n"));
+  EXPECT_TRUE(r.diags.empty()) << r.all();
 }
 
 }  // namespace

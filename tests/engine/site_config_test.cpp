@@ -81,4 +81,22 @@ TEST_F(Site, ErrorsNameFileLineAndColumn) {
   EXPECT_THROW(load_site_config(dir_ / "syntax.yaml"), SiteConfigError);
 }
 
+TEST_F(Site, AliasBombIsRefusedBeforeExpansion) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", " : "") + prev;
+    text += "]\n";
+  }
+  write_text(dir_ / "bomb.yaml", text);
+  try {
+    load_site_config(dir_ / "bomb.yaml");
+    FAIL() << "expected an error";
+  } catch (const SiteConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bomb.yaml:6:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("once its aliases are expanded"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace

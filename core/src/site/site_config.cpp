@@ -2,10 +2,13 @@
 
 #include "install_paths.hpp"
 #include "yaml_json.hpp"
+#include "yaml_limits.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 namespace flowrun {
@@ -60,7 +63,11 @@ SiteConfig load_site_config(const fs::path& explicit_file) {
     throw SiteConfigError(site.file.string() + ": error: site configuration file does not exist");
   YAML::Node root;
   try {
-    root = YAML::LoadFile(site.file.string());
+    std::ifstream in(site.file);
+    if (!in) throw SiteConfigError(site.file.string() + ": error: cannot open the site configuration file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    root = load_bounded_yaml(text.str());
   } catch (const YAML::Exception& e) {
     throw SiteConfigError(site.file.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
                           std::to_string(e.mark.column + 1) + ": error: " + e.msg);

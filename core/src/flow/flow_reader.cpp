@@ -6,9 +6,11 @@
 
 #include "did_you_mean.hpp"
 #include "flow_graph.hpp"
+#include "yaml_limits.hpp"
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 namespace flowrun::flow_reader {
 
@@ -54,7 +56,9 @@ bool FlowReader::read_root() {
       error({file_.string(), 0, 0}, "cannot open the flow file");
       return false;
     }
-    root_ = YAML::Load(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    root_ = load_bounded_yaml(text.str());
   } catch (const YAML::Exception& e) {
     error(where_.at(e.mark), "YAML syntax: " + e.msg);
     return false;

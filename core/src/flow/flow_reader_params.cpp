@@ -4,6 +4,7 @@
 
 #include "did_you_mean.hpp"
 #include "flow_params.hpp"
+#include "yaml_limits.hpp"
 
 #include <algorithm>
 
@@ -49,7 +50,7 @@ void FlowReader::apply_override(size_t index, const std::string& arg) {
     }
   YAML::Node node;
   try {
-    node = text.empty() ? YAML::Node(std::string()) : YAML::Load(text);
+    node = text.empty() ? YAML::Node(std::string()) : load_bounded_yaml(text);
   } catch (const YAML::Exception& e) {
     error(loc(eq + 1), what + ": the value is not valid YAML: " + e.msg);
     return;
