@@ -6,7 +6,8 @@ packages="cmake g++ make pkg-config
   libboost-dev libboost-program-options-dev libyaml-cpp-dev libeigen3-dev
   nlohmann-json3-dev libgtest-dev libssl-dev libspdlog-dev zlib1g-dev
   yosys iverilog opensta verilator
-  dataset-fashion-mnist"
+  dataset-fashion-mnist
+  libjs-chart.js chromium"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
