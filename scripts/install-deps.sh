@@ -7,7 +7,8 @@ packages="cmake g++ make pkg-config
   nlohmann-json3-dev libgtest-dev libssl-dev libspdlog-dev zlib1g-dev
   yosys iverilog opensta verilator
   dataset-fashion-mnist
-  libjs-chart.js chromium"
+  libjs-chart.js chromium
+  slurm-wlm munge"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
