@@ -12,7 +12,7 @@ class SimIverilog final : public Stage {
  public:
   SimIverilog() {
     spec_.kind = "sim.iverilog";
-    spec_.version = "2";  // 2: models, shards; summary.json without times and paths
+    spec_.version = "3";  // 3: explicit shard merge rules; 2: models, shards; summary.json without times and paths
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Icarus Verilog";
     spec_.doc =
         "Compiles the testbench sources and the design with\n"
@@ -26,8 +26,11 @@ class SimIverilog final : public Stage {
         "${site.cell_verilog}. `models` adds simulation models of macros (SRAMs)\n"
         "the design instantiates. A testbench.json with \"shardable\": true runs\n"
         "as `shards` parallel vvp processes, shard i with +flowrun_shard=i\n"
-        "+flowrun_shards=N in results/shard<i>/; vectors, mismatches and other\n"
-        "counts are summed, max_*/min_* fields combined, PASS only if all pass.";
+        "+flowrun_shards=N in results/shard<i>/. The result lines merge by an\n"
+        "explicit rule per field: vectors, mismatches, cycles, *_mismatches and\n"
+        "fields testbench.json declares \"sum\" are summed; max_*/min_* (or\n"
+        "declared max/min) combined; any other field is kept only when every\n"
+        "shard agrees (never summed); PASS only if all pass.";
     spec_.inputs = {
         {"testbench", "testbench", "folder with testbench.json, sources and data", "", false, false},
         {"design", "verilog|netlist", "a .v file or a folder of .v files", "", false, false},
@@ -48,7 +51,7 @@ class SimIverilog final : public Stage {
          86400.0, {}},
         {"shards", ParamType::Int,
          "parallel simulation processes for a testbench that declares \"shardable\": true (each checks the "
-         "vectors v with v % shards == shard); 0: the stage's threads; 1: off",
+         "testbench's share of the vectors: a disjoint part, cyclic or contiguous); 0: the stage's threads; 1: off",
          0, 0.0, 1024.0, {}},
         {"compile_timeout", ParamType::Int, "iverilog timeout in seconds", 300, 1.0, 86400.0, {}},
     };

@@ -54,6 +54,20 @@ Testbench read_testbench(const fs::path& dir_in) {
                 "+flowrun_shard=i +flowrun_shards=N)");
     tb.shardable = j["shardable"].get<bool>();
   }
+  if (j.contains("merge")) {
+    const json& m = j["merge"];
+    if (!m.is_object())
+      throw bad("expected \"merge\": an object mapping result fields to \"sum\", \"max\", \"min\" or \"same\"");
+    for (const auto& [key, value] : m.items()) {
+      static const std::map<std::string, MergeRule> kRules = {
+          {"sum", MergeRule::Sum}, {"max", MergeRule::Max}, {"min", MergeRule::Min}, {"same", MergeRule::Same}};
+      auto it = value.is_string() ? kRules.find(value.get<std::string>()) : kRules.end();
+      if (it == kRules.end())
+        throw bad("merge." + key + ": expected \"sum\", \"max\", \"min\" or \"same\", got " + value.dump());
+      if (key == "status") throw bad("merge.status: the status field always merges as PASS only when every shard passed");
+      tb.merge[key] = it->second;
+    }
+  }
   return tb;
 }
 
@@ -96,31 +110,74 @@ std::string sim_failure(const json& r) {
   return {};
 }
 
-json merge_shard_results(const std::vector<json>& shards) {
+const char* merge_rule_name(MergeRule r) {
+  switch (r) {
+    case MergeRule::Sum: return "sum";
+    case MergeRule::Max: return "max";
+    case MergeRule::Min: return "min";
+    case MergeRule::Same: return "same";
+  }
+  return "same";
+}
+
+MergeRule merge_rule(const std::string& key, const std::map<std::string, MergeRule>& declared) {
+  if (auto it = declared.find(key); it != declared.end()) return it->second;
+  if (key.rfind("max_", 0) == 0) return MergeRule::Max;
+  if (key.rfind("min_", 0) == 0) return MergeRule::Min;
+  static constexpr std::string_view kSuffix = "_mismatches";
+  const bool mismatch_count =
+      key.size() > kSuffix.size() && key.compare(key.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  if (key == "vectors" || key == "mismatches" || key == "cycles" || mismatch_count) return MergeRule::Sum;
+  // Everything else (a latency, an index, a ratio, a name) is not a count:
+  // summing it over shards would be meaningless.
+  return MergeRule::Same;
+}
+
+json merge_shard_results(const std::vector<json>& shards, const std::map<std::string, MergeRule>& declared) {
   if (shards.empty()) return json::object();
-  json merged = shards.front();
-  for (std::size_t i = 1; i < shards.size(); ++i) {
-    for (const auto& [key, value] : shards[i].items()) {
-      if (key == "status") {
-        if (merged.value("status", json()) == "PASS" && value != "PASS") merged["status"] = value;
-        continue;
-      }
-      if (!merged.contains(key)) {
-        merged[key] = value;
-        continue;
-      }
-      json& m = merged[key];
-      if (!value.is_number() || !m.is_number()) continue;
-      const bool is_max = key.rfind("max_", 0) == 0, is_min = key.rfind("min_", 0) == 0;
-      if (is_max || is_min) {
-        const bool take = is_max ? value.get<double>() > m.get<double>() : value.get<double>() < m.get<double>();
-        if (take) m = value;
-      } else if (m.is_number_integer() && value.is_number_integer()) {
-        m = m.get<std::int64_t>() + value.get<std::int64_t>();
+  if (shards.size() == 1) return shards.front();
+  // Keys in the order the first shard printed them, then any new ones.
+  std::vector<std::string> keys;
+  for (const auto& s : shards)
+    for (const auto& [key, value] : s.items())
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  json merged = json::object();
+  for (const std::string& key : keys) {
+    std::vector<const json*> values;
+    for (const auto& s : shards)
+      if (auto it = s.find(key); it != s.end()) values.push_back(&*it);
+    if (key == "status") {
+      json status = *values.front();
+      for (const json* v : values)
+        if (status == "PASS" && *v != "PASS") status = *v;
+      merged[key] = status;
+      continue;
+    }
+    const bool all_present = values.size() == shards.size();
+    const bool all_numbers =
+        std::all_of(values.begin(), values.end(), [](const json* v) { return v->is_number(); });
+    const MergeRule rule = merge_rule(key, declared);
+    if (rule == MergeRule::Same || !all_present || !all_numbers) {
+      // Kept only when every shard agrees; otherwise the shards' own values
+      // (summary.json's shard_results) are the only truth.
+      const bool same = all_present && std::all_of(values.begin(), values.end(),
+                                                    [&](const json* v) { return *v == *values.front(); });
+      if (same) merged[key] = *values.front();
+      continue;
+    }
+    json m = *values.front();
+    for (std::size_t i = 1; i < values.size(); ++i) {
+      const json& v = *values[i];
+      if (rule == MergeRule::Max || rule == MergeRule::Min) {
+        const bool take = rule == MergeRule::Max ? v.get<double>() > m.get<double>() : v.get<double>() < m.get<double>();
+        if (take) m = v;
+      } else if (m.is_number_integer() && v.is_number_integer()) {
+        m = m.get<std::int64_t>() + v.get<std::int64_t>();
       } else {
-        m = m.get<double>() + value.get<double>();
+        m = m.get<double>() + v.get<double>();
       }
     }
+    merged[key] = m;
   }
   return merged;
 }
@@ -224,7 +281,11 @@ void judge_simulation(Context& ctx, const SimRun& run, const fs::path& summary_f
       throw StageError(who(i) + e.what());
     }
   }
-  json result = merge_shard_results(per_shard);
+  json result = merge_shard_results(per_shard, tb.merge);
+  for (const auto& [key, value] : per_shard.front().items())
+    if (!result.contains(key))
+      ctx.info("result field '" + key + "' differs between shards (rule " +
+               merge_rule_name(merge_rule(key, tb.merge)) + "): left out of the merged result; see shard_results");
   for (const auto& [key, value] : result.items())
     if (value.is_number()) ctx.metric(key, value);
   ctx.metric("shards", static_cast<std::int64_t>(n));

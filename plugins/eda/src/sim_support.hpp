@@ -11,14 +11,17 @@
 //
 // A testbench that declares "shardable": true may be run as N processes in
 // parallel, process i with the plusargs +flowrun_shard=i +flowrun_shards=N;
-// it then checks only the vectors v with v % N == i and prints its own
-// FLOWRUN_RESULT line, and the stage merges the lines (merge_shard_results).
+// it then checks only its share of the vectors (the shares of i = 0..N-1
+// are disjoint and cover every vector; cyclic or contiguous is the
+// testbench's choice) and prints its own FLOWRUN_RESULT line, and the stage
+// merges the lines (merge_shard_results).
 #pragma once
 
 #include <flowrun/context.hpp>
 #include <flowrun/spec.hpp>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,12 +30,21 @@ namespace flowrun::eda {
 
 namespace fs = std::filesystem;
 
+// How a numeric FLOWRUN_RESULT field combines over shards.
+enum class MergeRule {
+  Sum,   // a count: the shards' values add up
+  Max,   // the largest shard value
+  Min,   // the smallest shard value
+  Same,  // not a count: kept when every shard reports the same value, else left out
+};
+
 struct Testbench {
   fs::path dir;                    // absolute
   std::string top;
   std::vector<fs::path> sources;   // absolute
   int timeout_s = 600;
   bool shardable = false;          // "shardable": true
+  std::map<std::string, MergeRule> merge;  // "merge": {"field": "sum|max|min|same"}
 };
 
 // Reads and checks <dir>/testbench.json; throws StageError naming the file
@@ -49,12 +61,21 @@ json parse_sim_result(std::string_view output);
 // (status not PASS, mismatches > 0, no vectors field).
 std::string sim_failure(const json& result);
 
+// The rule of one result field: the testbench's declaration
+// (testbench.json "merge") if any; else max_* -> Max, min_* -> Min;
+// vectors, mismatches, cycles and *_mismatches -> Sum (the counts of the
+// contract); anything else -> Same. Only declared or known counts are ever
+// summed, so a latency, a shard index or a ratio never is.
+MergeRule merge_rule(const std::string& key, const std::map<std::string, MergeRule>& declared);
+const char* merge_rule_name(MergeRule rule);
+
 // Merges the FLOWRUN_RESULT objects of the shards of one simulation:
 // "status" is PASS only when every shard says PASS (else the first other
-// status); numeric fields named max_* take the maximum, min_* the minimum,
-// every other numeric field is summed (vectors, mismatches and any other
-// count); other fields keep the first shard's value. One shard: unchanged.
-json merge_shard_results(const std::vector<json>& shards);
+// status); every other field follows merge_rule(). A field that is not
+// numeric in every shard, or missing from one, merges as Same. A Same field
+// whose shards disagree is left out of the merged line (each shard's value
+// stays in summary.json's shard_results). One shard: unchanged.
+json merge_shard_results(const std::vector<json>& shards, const std::map<std::string, MergeRule>& declared = {});
 
 // How many processes a simulation runs: 1 unless the testbench is
 // shardable; then `requested`, where 0 means `threads` (at least 1).

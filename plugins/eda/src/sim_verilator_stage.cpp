@@ -14,7 +14,7 @@ class SimVerilator final : public Stage {
  public:
   SimVerilator() {
     spec_.kind = "sim.verilator";
-    spec_.version = "4";  // 4: models, shards, summary.json without times and paths; 3: one -O0 unit unless optimize; 2: --trace for VCDs
+    spec_.version = "5";  // 5: explicit shard merge rules; 4: models, shards, summary.json without times and paths; 3: one -O0 unit unless optimize; 2: --trace for VCDs
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Verilator";
     spec_.doc =
         "Builds a simulation binary from the testbench sources and the design with\n"
@@ -37,8 +37,11 @@ class SimVerilator final : public Stage {
         "instantiates. A testbench.json with \"shardable\": true runs the binary\n"
         "as `shards` parallel processes (0: the stage's threads), shard i with\n"
         "+flowrun_shard=i +flowrun_shards=N in results/shard<i>/; each prints its\n"
-        "own FLOWRUN_RESULT; vectors, mismatches and other counts are summed,\n"
-        "max_*/min_* fields combined, and the stage passes only if every shard does.";
+        "own FLOWRUN_RESULT. The lines merge by an explicit rule per field:\n"
+        "vectors, mismatches, cycles, *_mismatches and fields testbench.json\n"
+        "declares \"sum\" are summed; max_*/min_* (or declared max/min)\n"
+        "combined; any other field is kept only when every shard agrees (never\n"
+        "summed); the stage passes only if every shard does.";
     spec_.inputs = {
         {"testbench", "testbench", "folder with testbench.json, sources and data", "", false, false},
         {"design", "verilog|netlist", "a .v file or a folder of .v files", "", false, false},
@@ -62,7 +65,7 @@ class SimVerilator final : public Stage {
          86400.0, {}},
         {"shards", ParamType::Int,
          "parallel simulation processes for a testbench that declares \"shardable\": true (each checks the "
-         "vectors v with v % shards == shard); 0: the stage's threads; 1: off",
+         "testbench's share of the vectors: a disjoint part, cyclic or contiguous); 0: the stage's threads; 1: off",
          0, 0.0, 1024.0, {}},
         {"compile_timeout", ParamType::Int, "verilator (and C++ build) timeout in seconds", 1800, 1.0, 86400.0, {}},
     };

@@ -46,7 +46,9 @@ std::string synth_yosys_script(const SynthScript& s) {
   y << "tee -o " << s.stat_txt.filename().string() << " stat -liberty " << yosys_quote(s.liberty);
   for (const auto& m : s.macro_liberty) y << " -liberty " << yosys_quote(m);
   y << "\n";
-  y << "write_verilog -noattr -noexpr " << yosys_quote(s.netlist_v) << "\n";
+  // -simple-lhs: aliased bits (e.g. the copies of a sign bit) would
+  // otherwise be written as `assign {a, b} = {c, d};`, which OpenSTA refuses.
+  y << "write_verilog -noattr -noexpr -simple-lhs " << yosys_quote(s.netlist_v) << "\n";
   y << "write_json " << yosys_quote(s.netlist_json) << "\n";
   return y.str();
 }

@@ -32,13 +32,13 @@ class SynthYosys final : public Stage {
  public:
   SynthYosys() {
     spec_.kind = "synth.yosys";
-    spec_.version = "3";  // 3: macros, logic/macro area; 2: netlist cleaned for OpenSTA (no bus assigns, no x)
+    spec_.version = "4";  // 4: metrics.json output; 3: macros, logic/macro area; 2: netlist cleaned for OpenSTA (no bus assigns, no x)
     spec_.summary = "Synthesize Verilog RTL to a flat netlist of Liberty cells with Yosys and ABC";
     spec_.doc =
         "Runs Yosys with the script synth.ys written to the work folder:\n"
         "read_liberty -lib, read_verilog, hierarchy, synth -flatten -top,\n"
         "dfflibmap -liberty, abc -liberty, opt_clean, check, stat -liberty,\n"
-        "write_verilog -noattr -noexpr. The netlist keeps the RTL's top module\n"
+        "write_verilog -noattr -noexpr -simple-lhs. The netlist keeps the RTL's top module\n"
         "name and ports. `gates` restricts the combinational cells (a copy of\n"
         "the library without the other cells is given to ABC). Metrics: cells,\n"
         "area (library units), transistors (sum of flowrun_transistors, when\n"
@@ -48,7 +48,8 @@ class SynthYosys final : public Stage {
         "cells stay black boxes in the netlist (a module of the same name among\n"
         "the sources is ignored). Metrics macros (instances), macro_area and\n"
         "logic_area (0, 0, area without macros); area = logic_area + macro_area; cells,\n"
-        "transistors and cells_<TYPE> count standard cells only.";
+        "transistors and cells_<TYPE> count standard cells only. metrics.json\n"
+        "holds the same metrics as one JSON object (gathering stages read it).";
     spec_.inputs = {
         {"verilog", "verilog", "RTL: a .v file or a folder of .v files", "", false, false},
         {"macros", "macros", "macro cells kept as black boxes: a folder whose *.lib files are read (or one .lib)", "",
@@ -57,6 +58,8 @@ class SynthYosys final : public Stage {
     spec_.outputs = {
         {"netlist", "netlist", "flat structural Verilog of Liberty cells", "netlist.v"},
         {"report", "report", "Yosys stat -liberty output", "stat.txt"},
+        {"metrics", "report", "the metrics (cells, areas, macros, transistors, cells_<TYPE>) as a JSON object, for "
+         "gathering stages", "metrics.json"},
     };
     spec_.params = {
         {"top", ParamType::String, "top module; empty: Yosys picks it (hierarchy -auto-top)", "", {}, {}, {}},
@@ -130,14 +133,13 @@ class SynthYosys final : public Stage {
                            "add " + type + " to gates (ABC needs a buffer and an inverter to map)");
       }
     }
-    ctx.metric("cells", st.cells);
-    ctx.metric("sequential_cells", st.sequential);
-    ctx.metric("area", st.area + st.macro_area);
-    ctx.metric("logic_area", st.area);
-    ctx.metric("macro_area", st.macro_area);
-    ctx.metric("macros", st.macros);
-    if (st.transistors_known) ctx.metric("transistors", st.transistors);
-    for (const auto& [type, n] : st.per_type) ctx.metric(cell_metric(type), n);
+    json metrics = {{"cells", st.cells},           {"sequential_cells", st.sequential},
+                    {"area", st.area + st.macro_area}, {"logic_area", st.area},
+                    {"macro_area", st.macro_area},   {"macros", st.macros}};
+    if (st.transistors_known) metrics["transistors"] = st.transistors;
+    for (const auto& [type, n] : st.per_type) metrics[cell_metric(type)] = n;
+    for (const auto& [name, value] : metrics.items()) ctx.metric(name, value);
+    write_text(ctx.output("metrics"), metrics.dump(2) + "\n");
     ctx.info("netlist of '" + st.top + "': " + std::to_string(st.cells) + " cells, logic area " +
              std::to_string(st.area) + (st.transistors_known ? ", " + std::to_string(st.transistors) + " transistors" : "") +
              "; " + std::to_string(st.macros) + " macros, macro area " + std::to_string(st.macro_area));

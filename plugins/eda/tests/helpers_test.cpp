@@ -123,7 +123,7 @@ TEST(SynthScript, HasTheDocumentedSteps) {
   std::string y = synth_yosys_script(s);
   for (const char* step : {"read_liberty -lib \"/c/cells.lib\"", "read_verilog \"/r/a.v\"", "synth -flatten -top dec",
                            "dfflibmap -liberty \"/w/map.lib\"", "abc -liberty \"/w/map.lib\"",
-                           "tee -o stat.txt stat -liberty \"/c/cells.lib\"", "write_verilog -noattr -noexpr \"/o/netlist.v\""})
+                           "tee -o stat.txt stat -liberty \"/c/cells.lib\"", "write_verilog -noattr -noexpr -simple-lhs \"/o/netlist.v\""})
     EXPECT_NE(y.find(step), std::string::npos) << step << "\n" << y;
   s.top.clear();
   EXPECT_NE(synth_yosys_script(s).find("-auto-top"), std::string::npos);

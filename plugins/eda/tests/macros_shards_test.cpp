@@ -81,26 +81,60 @@ ToolResult printed(const std::string& line, int exit_code = 0) {
 
 TEST(Shards, MergeSumsCountsAndCombinesStatus) {
   const json a = json::parse(R"({"status":"PASS","vectors":14,"mismatches":0,"cycles":91,"max_error":3,
-                                 "min_slack":5,"accuracy_hint":0.5,"name":"tb"})");
+                                 "min_slack":5,"accuracy_hint":0.5,"name":"tb","class_mismatches":1})");
   const json b = json::parse(R"({"status":"PASS","vectors":13,"mismatches":2,"cycles":102,"max_error":7,
-                                 "min_slack":2,"accuracy_hint":0.25,"name":"other"})");
+                                 "min_slack":2,"accuracy_hint":0.25,"name":"other","class_mismatches":0})");
   const json c = json::parse(R"({"status":"FAIL","vectors":13,"mismatches":1,"cycles":115,"max_error":1,
-                                 "min_slack":9,"extra":4})");
+                                 "min_slack":9,"extra":4,"class_mismatches":2})");
   json m = merge_shard_results({a, b, c});
   EXPECT_EQ(m["status"], "FAIL");
   EXPECT_EQ(m["vectors"], 40);
   EXPECT_TRUE(m["vectors"].is_number_integer());
   EXPECT_EQ(m["mismatches"], 3);
+  EXPECT_EQ(m["class_mismatches"], 3);
   EXPECT_EQ(m["cycles"], 308);
   EXPECT_EQ(m["max_error"], 7);
   EXPECT_EQ(m["min_slack"], 2);
-  EXPECT_DOUBLE_EQ(m["accuracy_hint"].get<double>(), 0.75);
-  EXPECT_EQ(m["name"], "tb");
-  EXPECT_EQ(m["extra"], 4);
+  // Not counts: a ratio, a name and a field only one shard printed are not
+  // summed; shards that disagree leave them out.
+  EXPECT_FALSE(m.contains("accuracy_hint")) << m.dump();
+  EXPECT_FALSE(m.contains("name")) << m.dump();
+  EXPECT_FALSE(m.contains("extra")) << m.dump();
   // One shard: the line as it was; all PASS stays PASS.
   EXPECT_EQ(merge_shard_results({a}), a);
   EXPECT_EQ(merge_shard_results({a, a})["status"], "PASS");
   EXPECT_EQ(merge_shard_results({a, a})["vectors"], 28);
+  EXPECT_DOUBLE_EQ(merge_shard_results({a, a})["accuracy_hint"].get<double>(), 0.5);  // agreeing shards keep it
+}
+
+// The CNN testbench's line: a per-image latency, the shard index and the
+// expected latency must not be summed over shards (2 x 78165 cycles per
+// image would be wrong); counts are, and the testbench's own "merge"
+// declarations (correct: sum, cycles_per_image: max) are honoured.
+TEST(Shards, MergeKeepsNonCountsAndHonoursDeclaredRules) {
+  const json s0 = json::parse(R"({"status":"PASS","vectors":5000,"mismatches":0,"logit_mismatches":0,
+      "correct":4570,"cycles_per_image":78165,"min_cycles_per_image":78165,"expected_cycles_per_image":78165,
+      "cycles":390825000,"shard":0,"shards":2})");
+  const json s1 = json::parse(R"({"status":"PASS","vectors":5000,"mismatches":0,"logit_mismatches":0,
+      "correct":4572,"cycles_per_image":78170,"min_cycles_per_image":78160,"expected_cycles_per_image":78165,
+      "cycles":390826000,"shard":1,"shards":2})");
+  const json plain = merge_shard_results({s0, s1});
+  EXPECT_EQ(plain["vectors"], 10000);
+  EXPECT_EQ(plain["cycles"], 781651000);
+  EXPECT_EQ(plain["expected_cycles_per_image"], 78165);
+  EXPECT_EQ(plain["shards"], 2);
+  EXPECT_EQ(plain["min_cycles_per_image"], 78160);
+  EXPECT_FALSE(plain.contains("shard"));
+  EXPECT_FALSE(plain.contains("cycles_per_image"));  // differs and no rule: left out, never 156335
+  EXPECT_FALSE(plain.contains("correct"));
+  const std::map<std::string, MergeRule> declared = {{"correct", MergeRule::Sum},
+                                                     {"cycles_per_image", MergeRule::Max}};
+  const json m = merge_shard_results({s0, s1}, declared);
+  EXPECT_EQ(m["correct"], 9142);
+  EXPECT_EQ(m["cycles_per_image"], 78170);
+  EXPECT_EQ(merge_rule("cycles_per_image", {}), MergeRule::Same);
+  EXPECT_EQ(merge_rule("latency_mismatches", {}), MergeRule::Sum);
+  EXPECT_EQ(merge_rule("max_cycles", {}), MergeRule::Max);
 }
 
 TEST(Shards, CountAndPlusargs) {
@@ -125,6 +159,16 @@ TEST(Shards, TestbenchDeclaresShardable) {
   const std::string e = error_of([&] { read_testbench(d); });
   EXPECT_NE(e.find("testbench.json"), std::string::npos) << e;
   EXPECT_NE(e.find("\"shardable\""), std::string::npos) << e;
+  std::ofstream(d / "testbench.json")
+      << R"({"format":"flowrun.testbench/1","top":"tb","sources":["tb.v"],"merge":{"correct":"sum","lat":"max"}})";
+  const Testbench declared = read_testbench(d);
+  EXPECT_EQ(declared.merge.at("correct"), MergeRule::Sum);
+  EXPECT_EQ(declared.merge.at("lat"), MergeRule::Max);
+  std::ofstream(d / "testbench.json")
+      << R"({"format":"flowrun.testbench/1","top":"tb","sources":["tb.v"],"merge":{"correct":"add"}})";
+  const std::string m = error_of([&] { read_testbench(d); });
+  EXPECT_NE(m.find("merge.correct"), std::string::npos) << m;
+  EXPECT_NE(m.find("\"sum\""), std::string::npos) << m;
   fs::remove_all(d);
 }
 

@@ -295,6 +295,9 @@ TestbenchInfo write_testbench(const QModel& q, const Design& design, const fs::p
                        {"sources", {top + ".v"}},
                        {"timeout_s", opt.timeout_s},
                        {"shardable", true},
+                       // How sim.* merges the shards' result lines: correct
+                       // is a count, cycles_per_image the largest latency.
+                       {"merge", {{"correct", "sum"}, {"cycles_per_image", "max"}}},
                        {"dut", dut},
                        {"vectors", count},
                        {"latency_cycles", s.latency_cycles},
