@@ -1,202 +1,134 @@
+// The table of flowrun commands (see commands.hpp for how to add one).
 #include "commands.hpp"
+#include "report_html.hpp"
 
-#include "cache.hpp"
-#include "engine.hpp"
-#include "executor.hpp"
-#include "install_paths.hpp"
-#include "progress.hpp"
-#include "report.hpp"
-#include "spec_json.hpp"
-#include "stage_exec.hpp"
+#include <boost/program_options/errors.hpp>
 
-#include <unistd.h>
-
-#include <atomic>
-#include <cctype>
-#include <cstdint>
-#include <ctime>
-#include <csignal>
 #include <iostream>
-#include <thread>
+#include <stdexcept>
 
 namespace flowrun {
 
 namespace {
 
-std::atomic<bool> g_cancel{false};
-std::atomic<std::int64_t> g_first_interrupt_ns{0};
-static_assert(std::atomic<std::int64_t>::is_always_lock_free, "used in a signal handler");
+// Options shared by several commands, spelled once so they stay identical.
+const Option kJson{"json", Arg::Flag, "", "machine-readable output (JSON)"};
+const Option kSet{"set", Arg::List, "STAGE.PARAM=VALUE",
+                  "override a param of the flow (repeatable)", Complete::FlowParam};
+const Option kRunDir{"run-dir", Arg::Text, "DIR", "run directory (default: runs/<flow name>)",
+                     Complete::Directory};
+const Positional kFlow{"FLOW.yaml", "the flow file", false, Complete::FlowFile};
 
-std::int64_t monotonic_ns() {  // clock_gettime is async-signal-safe
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// The first SIGINT cancels the run; a second one ends flowrun at once. A
-// signal sent to a whole process group (`kill -INT -PGID`, coreutils
-// `timeout`) can reach flowrun twice within microseconds, so a repeat within
-// half a second of the first counts as the same interrupt.
-extern "C" void on_interrupt(int) {
-  const std::int64_t now = monotonic_ns();
-  std::int64_t first = 0;
-  if (g_first_interrupt_ns.compare_exchange_strong(first, now)) {
-    g_cancel.store(true);
-    return;
-  }
-  if (now - first < 500'000'000) return;
-  std::signal(SIGINT, SIG_DFL);
-  std::raise(SIGINT);  // delivered when the handler returns: flowrun ends by the signal
-}
-
-int print_errors(const Session& s) {
-  for (const auto& e : s.errors()) std::cerr << e << "\n";
-  return 2;
-}
-
-std::string safe_name(const std::string& name) {
-  std::string out;
-  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '_';
-  return out.empty() || out == "." || out == ".." ? "flow" : out;
-}
-
-int cmd_plugins(Session& s, const CommandLine& cl) {
-  const bool ok = s.open();
-  if (cl.json) {
-    json list = json::array();
-    for (const auto& p : s.registry().plugins())
-      list.push_back({{"name", p.name}, {"file", p.file.string()}, {"flowrun_version", p.version},
-                      {"load_seconds", p.load_seconds}, {"kinds", p.kinds}});
-    json out = {{"plugins", list}, {"errors", s.errors()}};
-    std::cout << out.dump(2) << "\n";
-  } else {
-    for (const auto& p : s.registry().plugins()) {
-      std::cout << p.name << "  " << p.file.string() << "\n";
-      for (const auto& k : p.kinds)
-        std::cout << "  " << k << "  " << s.registry().find(k)->spec().summary << "\n";
-    }
-  }
-  return ok ? 0 : print_errors(s);
-}
-
-int cmd_describe(Session& s, const CommandLine& cl) {
-  if (!s.open()) return print_errors(s);
-  const Stage* st = s.registry().find(cl.target);
-  if (!st) {
-    std::cerr << "flowrun describe: unknown stage kind '" << cl.target
-              << "' (flowrun plugins lists the known kinds)\n";
-    return 2;
-  }
-  if (cl.json) std::cout << spec_to_json(st->spec()).dump(2) << "\n";
-  else print_spec(std::cout, st->spec());
-  return 0;
-}
-
-fs::path cache_dir_for(const Session& s, const CommandLine& cl) {
-  return cl.cache_dir.empty() ? s.site().cache_dir : fs::absolute(cl.cache_dir);
-}
-
-ExecutorEnv executor_env(const Session& s, const CommandLine& cl) {
-  ExecutorEnv env;
-  env.site = &s.site();
-  env.cancel = &g_cancel;
-  env.stage_command = {program_path().string(), "run-stage", fs::absolute(cl.target).string()};
-  if (!s.site().file.empty())
-    env.stage_command.insert(env.stage_command.end(), {"--site", fs::absolute(s.site().file).string()});
-  for (const auto& p : cl.session.plugin_paths)
-    env.stage_command.insert(env.stage_command.end(), {"--plugin-path", fs::absolute(p).string()});
-  for (const auto& o : cl.session.overrides)
-    env.stage_command.insert(env.stage_command.end(), {"--set", o});
-  return env;
-}
-
-int cmd_run(Session& s, const CommandLine& cl) {
-  if (!s.open() || !s.load_flow(cl.target)) return print_errors(s);
-  const Flow& flow = s.flow();
-  const std::string executor_name = cl.executor.empty() ? s.site().executor : cl.executor;
-  const ExecutorEnv env = executor_env(s, cl);
-  auto executor = make_executor(executor_name, env);
-  if (!executor) {
-    std::cerr << "flowrun: unknown executor '" << executor_name << "' (known:";
-    for (const auto& n : executor_names()) std::cerr << " " << n;
-    std::cerr << ")\n";
-    return 2;
-  }
-  RunOptions opts;
-  opts.run_dir = fs::absolute(cl.run_dir.empty() ? fs::path("runs") / safe_name(flow.name) : cl.run_dir);
-  opts.jobs = cl.jobs.value_or(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  Cache cache(cache_dir_for(s, cl), !cl.no_cache);
-
-  std::signal(SIGINT, on_interrupt);
-  std::cout << "flow " << flow.name << ": " << flow.stages.size() << " stages, run dir "
-            << opts.run_dir.string() << ", executor " << executor->name() << ", -j " << opts.jobs
-            << "\n";
-  ProgressBoard board(std::cout, ::isatty(STDOUT_FILENO) != 0);
-  RunSummary summary;
-  try {
-    summary = run_flow(flow, opts, cache, *executor, board, g_cancel);
-  } catch (const std::exception& e) {
-    board.close();
-    std::cerr << "flowrun: " << e.what() << "\n";
-    return 1;
-  }
-  board.close();
-  write_report(opts.run_dir, make_report(flow, summary));
-  std::cout << "\n";
-  print_summary_table(std::cout, flow, summary);
-  std::cout << "report: " << (opts.run_dir / "report.json").string() << "\n";
-  return summary.ok ? 0 : 1;
-}
-
-// One stage of a run directory, in this process: what `isolate` and
-// cluster executors launch. Upstream outputs come from their manifests.
-int cmd_run_stage(Session& s, const CommandLine& cl) {
-  if (!s.open() || !s.load_flow(cl.target)) return print_errors(s);
-  const StageInstance* inst = s.flow().find(cl.stage);
-  if (!inst || cl.run_dir.empty()) {
-    std::cerr << "flowrun run-stage: needs --run-dir and --stage naming a stage of the flow\n";
-    return 2;
-  }
-  const fs::path run_dir = fs::absolute(cl.run_dir);
-  std::signal(SIGINT, on_interrupt);
-  StageJob job;
-  try {
-    job = build_job(s.flow(), *inst, run_dir, [&](const std::string& up) {
-      const StageInstance* src = s.flow().find(up);
-      json m = read_manifest(run_dir / src->dir);
-      if (!m.is_object() || m.value("status", "") != "ok")
-        throw StageError("upstream stage '" + up + "' has no finished result in " + run_dir.string());
-      return m["outputs"];
-    });
-  } catch (const std::exception& e) {
-    std::cerr << "flowrun run-stage: " << e.what() << "\n";
-    return 1;
-  }
-  job.threads = cl.threads.value_or(1);
-  ProgressSink sink{[](double f, std::string_view st) {
-    std::cout << "FLOWRUN_PROGRESS " << f << " " << st << std::endl;
-  }};
-  StageOutcome o = execute_stage(job, s.site(), sink, g_cancel);
-  return o.status == StageStatus::Ok ? 0 : 1;
+std::vector<Command> make_commands() {
+  return {
+      {"run", "run a flow: every stage whose result is not cached, then report.json",
+       {kFlow},
+       {kSet, kRunDir,
+        {"jobs,j", Arg::Integer, "N", "stages run at once and threads per stage (default: cores)"},
+        {"no-cache", Arg::Flag, "", "run every stage; neither read nor write the cache"},
+        {"cache-dir", Arg::Text, "DIR", "cache folder (default: site cache_dir or ~/.cache/flowrun)",
+         Complete::Directory},
+        {"isolate", Arg::Flag, "", "run every stage in its own process (same as --executor isolate)"},
+        {"executor", Arg::Text, "NAME", "how stages run (default: site executor or local)",
+         Complete::Executor}},
+       cmd_run},
+      {"validate", "check a flow, its plugins and params; run nothing", {kFlow}, {kSet},
+       cmd_validate},
+      {"graph", "print the flow's stage graph as Graphviz DOT", {kFlow}, {kSet}, cmd_graph},
+      {"plugins", "list the loaded plugins and the stage kinds they provide", {}, {kJson},
+       cmd_plugins},
+      {"describe", "show a stage kind: ports, params with defaults and ranges, metrics",
+       {{"KIND", "a stage kind, e.g. trainer.logistic", false, Complete::StageKind}},
+       {kJson}, cmd_describe},
+      {"runs", "list the runs found under a folder (default: runs), oldest first",
+       {{"DIR", "folder holding run directories, or one run directory", true, Complete::Directory}},
+       {kJson,
+        {"metrics", Arg::Text, "A,B", "metrics to show: METRIC or STAGE.METRIC, comma-separated"}},
+       cmd_runs},
+      {"diff", "compare two runs: stages, inputs, params, versions, status, metrics; "
+               "exit 0 same, 1 different",
+       {{"RUN_A", "run directory (or its report.json)", false, Complete::Directory},
+        {"RUN_B", "run directory (or its report.json)", false, Complete::Directory}},
+       {kJson,
+        {"html", Arg::Flag, "", "a self-contained HTML page on stdout"},
+        {"timing", Arg::Flag, "", "also show times (never counted as differences)"}},
+       cmd_diff},
+      {"report", "draw RUN_DIR/report.html again from the run's report.json and files",
+       {{"RUN_DIR", "a run directory", false, Complete::Directory}}, {},
+       [](const Invocation& inv) { return report_command(inv.args.at(0), std::cout, std::cerr); }},
+      {"cache", "the result cache: size (entries, bytes, limit), prune (least recently used "
+                "entries past the limit), clear",
+       {{"ACTION", "size | prune | clear", false}},
+       {kJson,
+        {"cache-dir", Arg::Text, "DIR", "cache folder (default: site cache_dir or ~/.cache/flowrun)",
+         Complete::Directory},
+        {"max-size", Arg::Text, "SIZE",
+         "limit for prune, e.g. 5G (default: $FLOWRUN_CACHE_MAX_SIZE, site cache_max_size, 10G)"}},
+       cmd_cache},
+      {"completion", "print the shell completion script (bash)",
+       {{"SHELL", "bash", false, Complete::Shell}}, {}, cmd_completion},
+      // One stage of an existing run directory: what the isolate and cluster
+      // executors launch (docs/architecture.md#executors).
+      {"run-stage", "run one stage of a run directory in this process",
+       {kFlow},
+       {kSet, kRunDir, {"stage", Arg::Text, "NAME", "stage instance to run"},
+        {"threads", Arg::Integer, "N", "threads the stage may use"}},
+       cmd_run_stage, /*hidden=*/true},
+      // Names the completion script asks for: stage kinds, a flow's params.
+      {"__complete", "print completion candidates",
+       {{"WHAT", "kinds | params", false}, {"FLOW.yaml", "flow file (params)", true}},
+       {}, cmd_complete, /*hidden=*/true},
+  };
 }
 
 }  // namespace
 
-int run_command(const CommandLine& cl) {
-  Session s(cl.session);
-  if (cl.command == "plugins") return cmd_plugins(s, cl);
-  if (cl.command == "describe") return cmd_describe(s, cl);
-  if (cl.command == "run") return cmd_run(s, cl);
-  if (cl.command == "run-stage") return cmd_run_stage(s, cl);
-  if (!s.open() || !s.load_flow(cl.target)) return print_errors(s);
-  if (cl.command == "validate") {
-    std::cout << cl.target << ": ok (" << s.flow().stages.size() << " stages)\n";
-    return 0;
-  }
-  if (cl.command == "graph") {
-    std::cout << flow_to_dot(s.flow());
-    return 0;
-  }
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = make_commands();
+  return table;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const std::vector<Option>& global_options() {
+  static const std::vector<Option> options = {
+      {"help,h", Arg::Flag, "", "show help (of the command, when one is given)"},
+      {"version", Arg::Flag, "", "print flowrun's version and plugin ABI"},
+      {"plugin-path", Arg::List, "PATH", "load plugins from this library or folder (repeatable)",
+       Complete::File},
+      {"site", Arg::Text, "FILE", "site configuration file (docs/site-config.md)", Complete::File},
+  };
+  return options;
+}
+
+std::string Invocation::text(const std::string& name, const std::string& fallback) const {
+  return options.count(name) ? options[name].as<std::vector<std::string>>().back() : fallback;
+}
+
+std::vector<std::string> Invocation::list(const std::string& name) const {
+  return options.count(name) ? options[name].as<std::vector<std::string>>()
+                             : std::vector<std::string>{};
+}
+
+std::optional<long> Invocation::integer(const std::string& name) const {
+  if (!options.count(name)) return std::nullopt;
+  return options[name].as<std::vector<long>>().back();
+}
+
+SessionOptions Invocation::session() const {
+  SessionOptions s;
+  s.site_file = text("site");
+  for (const auto& p : list("plugin-path")) s.plugin_paths.push_back(p);
+  s.overrides = list("set");
+  return s;
+}
+
+int print_errors(const Session& s) {
+  for (const auto& e : s.errors()) std::cerr << e << "\n";
   return 2;
 }
 
