@@ -155,10 +155,14 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
       std::map<std::string, json> upstream;
       for (const auto& d : deps[inst->name]) upstream[d] = summary.stages[d].outcome.outputs;
       lock.unlock();
+      const double started_s = std::chrono::duration<double>(clock::now() - start).count();
       StageOutcome outcome = execute(*inst, upstream);
+      const double finished_s = std::chrono::duration<double>(clock::now() - start).count();
       lock.lock();
       state[inst->name] = outcome.status;
       summary.stages[inst->name].outcome = std::move(outcome);
+      summary.stages[inst->name].started_s = started_s;
+      summary.stages[inst->name].finished_s = finished_s;
       --running;
       changed.notify_all();
     }

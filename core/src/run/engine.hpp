@@ -23,6 +23,11 @@ struct RunOptions {
 struct StageRecord {
   const StageInstance* instance = nullptr;
   StageOutcome outcome;
+  // When the scheduler handed the stage out and got its outcome back, in
+  // seconds since the run started (cache lookup included); -1 when it never
+  // ran (skipped). They draw the run's timeline.
+  double started_s = -1;
+  double finished_s = -1;
 };
 
 struct RunSummary {

@@ -9,6 +9,41 @@
 
 namespace flowrun {
 
+namespace {
+
+// What report.html draws besides the contract fields: the stage's folder,
+// where its inputs come from (the graph), which outputs are of which
+// artifact type (plots), its key metrics and when it ran (the timeline).
+void add_report_page_fields(json& s, const StageInstance& inst, const StageRecord& rec) {
+  s["dir"] = inst.dir;
+  if (!inst.description.empty()) s["description"] = inst.description;
+  json inputs = json::object();
+  for (const auto& [port, refs] : inst.inputs) {
+    json list = json::array();
+    for (const auto& ref : refs) {
+      if (ref.stage.empty()) list.push_back({{"file", ref.file.generic_string()}});
+      else list.push_back({{"stage", ref.stage}, {"port", ref.port}});
+    }
+    inputs[port] = list;
+  }
+  s["inputs"] = inputs;
+  if (!inst.after.empty()) s["after"] = inst.after;
+  if (inst.stage) {
+    const StageSpec& spec = inst.stage->spec();
+    json types = json::object();
+    for (const auto& out : spec.outputs) types[out.name] = out.type;
+    s["output_types"] = types;
+    s["key_metrics"] = spec.key_metrics;
+    s["version"] = spec.version;
+  }
+  if (rec.started_s >= 0) {
+    s["started_s"] = rec.started_s;
+    s["finished_s"] = rec.finished_s;
+  }
+}
+
+}  // namespace
+
 json make_report(const Flow& flow, const RunSummary& summary) {
   json stages = json::object();
   for (const auto& inst : flow.stages) {
@@ -24,6 +59,7 @@ json make_report(const Flow& flow, const RunSummary& summary) {
               {"log", (fs::path(inst.dir) / "log.txt").generic_string()}};
     if (!inst.matrix.empty()) s["matrix"] = inst.matrix;
     if (o.status == StageStatus::Failed) s["error"] = o.error;
+    add_report_page_fields(s, inst, rec);
     stages[inst.name] = s;
   }
   // Keys of nlohmann::json objects are sorted; keep flow order visible too.
