@@ -417,6 +417,13 @@ GaResult run_ga(const Problem& problem, const std::vector<GateKind>& kinds,
     pr.gates = bi.active_gates;
     pr.evaluations_per_second = now > last_t ? static_cast<double>(total.total() - last_total) / (now - last_t) : 0;
     pr.best_feasible_cost = best_feasible;
+    for (const auto& is : islands) {
+      const Individual& ib = is->pop[0];
+      pr.island_cost.push_back(ib.cost());
+      pr.island_wce.push_back(&ib == &bi ? pr.best_wce
+                                          : static_cast<double>(checker.exact_stats(ib, false).wce_abs) /
+                                                problem.normalizer);
+    }
     last_total = total.total();
     last_t = now;
     res.log.push_back(pr);

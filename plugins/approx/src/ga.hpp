@@ -60,6 +60,8 @@ struct GaProgress {
   std::size_t gates = 0;   // its active gates
   double evaluations_per_second = 0;  // over the last epoch, all islands
   double best_feasible_cost = 0;      // best found meeting the final bounds
+  // Each island's current best: its cost and relative WCE (island order).
+  std::vector<double> island_cost, island_wce;
 };
 
 struct GaResult {

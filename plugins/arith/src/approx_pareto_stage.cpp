@@ -3,10 +3,12 @@
 // fronts of cost (transistors, power, delay) against error (WCE, NMED, ER).
 #include "pareto.hpp"
 
+#include <flowrun/plot.hpp>
 #include <flowrun/sdk.hpp>
 
 #include <fstream>
 #include <map>
+#include <optional>
 
 namespace flowrun::arith {
 namespace {
@@ -47,11 +49,38 @@ std::optional<double> number(const json& j, const char* key) {
   return it->get<double>();
 }
 
+// Transistors against each error metric: every design, the front joined by
+// a line, and the exact seed (error 0) as a star (docs/report.md).
+void write_pareto_plots(const std::vector<DesignPoint>& points, const fs::path& dir) {
+  std::optional<double> seed;
+  for (const auto& p : points)
+    if (const auto v = p.get("seed_transistors"); v && *v > 0) seed = v;
+  for (const char* error : {"wce", "nmed", "er", "mre"}) {
+    std::vector<double> ex, cx, fx, fy;
+    for (const auto& p : points)
+      if (p.get("transistors") && p.get(error)) {
+        ex.push_back(*p.get(error));
+        cx.push_back(*p.get("transistors"));
+      }
+    if (ex.empty()) continue;
+    for (const std::size_t i : pareto_front(points, "transistors", error)) {
+      fx.push_back(*points[i].get(error));
+      fy.push_back(*points[i].get("transistors"));
+    }
+    Plot plot = Plot::scatter(std::string("Pareto front: transistors vs ") + error, error, "transistors");
+    plot.add_series("Pareto front", fx, fy, "", 1).add_series("designs", ex, cx);
+    if (seed) plot.add_series("exact seed", {0.0}, {*seed}, "star");
+    plot.note(std::to_string(ex.size()) + " evolved designs; the front keeps those no other design beats in both "
+              "transistors and " + error + ".")
+        .write(dir / (std::string("pareto_") + error + ".json"));
+  }
+}
+
 class ApproxParetoStage : public Stage {
  public:
   ApproxParetoStage() {
     spec_.kind = "approx.pareto";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: plots (Pareto fronts for report.html)
     spec_.summary = "Table and Pareto fronts of a sweep of evolved approximate multipliers";
     spec_.doc =
         "Gathers the metrics.json of every approx.ga instance (`ga_metrics`)\n"
@@ -73,6 +102,9 @@ class ApproxParetoStage : public Stage {
         {.name = "table", .type = "table", .doc = "one row per GA instance", .file = "table.csv"},
         {.name = "pareto", .type = "table", .doc = "Pareto-optimal instances per cost/error pair",
          .file = "pareto.csv"},
+        {.name = "plots", .type = "plot",
+         .doc = "transistors against each error metric (every design, the Pareto front, the exact seed) for report.html",
+         .file = "plots/"},
     };
     spec_.key_metrics = {"designs", "best_ratio"};
   }
@@ -128,6 +160,7 @@ class ApproxParetoStage : public Stage {
 
     std::ofstream(ctx.output("table")) << table_csv(points);
     std::ofstream(ctx.output("pareto")) << pareto_csv(points);
+    write_pareto_plots(points, ctx.output("plots"));
     ctx.metric("designs", points.size());
     double best = 0;
     for (const auto& p : points)

@@ -7,6 +7,7 @@
 #include "mult_shape.hpp"
 #include "table_io.hpp"
 
+#include <flowrun/plot.hpp>
 #include <flowrun/sdk.hpp>
 
 #include <fstream>
@@ -14,11 +15,31 @@
 namespace flowrun::arith {
 namespace {
 
+// Simulated minus exact product over every operand pair, operands in value
+// order (rows a, columns b), as a heatmap (docs/report.md). Larger tables
+// than 256x256 would make a page too heavy to open.
+void write_error_map(const MultShape& shape, const std::vector<std::int64_t>& simulated, const fs::path& dir) {
+  if (shape.a_width + shape.b_width > 16) return;
+  const auto rows = static_cast<std::int64_t>(shape.rows()), cols = static_cast<std::int64_t>(shape.cols());
+  const std::int64_t a0 = shape.is_signed ? -rows / 2 : 0, b0 = shape.is_signed ? -cols / 2 : 0;
+  std::vector<std::vector<double>> map(static_cast<std::size_t>(rows), std::vector<double>(static_cast<std::size_t>(cols)));
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const std::int64_t a = a0 + i, b = b0 + j;
+      const auto k = static_cast<std::size_t>((a & (rows - 1)) * cols + (b & (cols - 1)));
+      map[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] = static_cast<double>(simulated[k] - a * b);
+    }
+  Plot::heatmap("Error map: " + shape.describe(), "b", static_cast<double>(b0), static_cast<double>(b0 + cols - 1), "a",
+                static_cast<double>(a0), static_cast<double>(a0 + rows - 1), "simulated - exact", map)
+      .note("Every operand pair of the simulated netlist; 0 is an exact product.")
+      .write(dir / "error_map.json");
+}
+
 class VerifyLutStage : public Stage {
  public:
   VerifyLutStage() {
     spec_.kind = "verify.lut";
-    spec_.version = "1";
+    spec_.version = "2";  // 2: plots (the error map for report.html)
     spec_.summary = "Check a simulated product table against a LUT and its reported error metrics";
     spec_.doc =
         "Reads table.hex from the simulator's results folder (written by a\n"
@@ -36,7 +57,11 @@ class VerifyLutStage : public Stage {
         {.name = "metrics", .type = "report", .doc = "metrics.json of the producer (approx.ga)"},
     };
     spec_.outputs = {{.name = "report", .type = "report", .doc = "comparison details",
-                      .file = "verify.json"}};
+                      .file = "verify.json"},
+                     {.name = "plots", .type = "plot",
+                      .doc = "error map (simulated product - exact product for every a, b) for report.html; "
+                             "left empty above 16 input bits",
+                      .file = "plots/"}};
     spec_.params = shape_params();
     spec_.key_metrics = {"table_matches", "wce", "nmed", "er"};
   }
@@ -63,6 +88,7 @@ class VerifyLutStage : public Stage {
       }
     }
     const LutCheck check = check_lut(shape, simulated, lut, reported, metrics_file.string());
+    write_error_map(shape, simulated, ctx.output("plots"));
 
     json report = {{"table", table.string()},
                    {"lut", (ctx.input("lut") / "lut.csv").string()},

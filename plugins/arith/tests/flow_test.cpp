@@ -44,6 +44,9 @@ struct FlowRun {
 FlowRun run_flowrun(const std::string& flow, const std::string& name, const std::string& extra = "") {
   FlowRun r;
   r.dir = fs::temp_directory_path() / ("flowrun_arith_flow_" + name + "_" + std::to_string(::getpid()));
+  // tests/report opens the e2e run's report.html in a browser rather than
+  // run the flow again: with FLOWRUN_E2E_KEEP_DIR the run is made there.
+  if (const char* keep = std::getenv("FLOWRUN_E2E_KEEP_DIR"); keep && *keep) r.dir = fs::path(keep) / name;
   fs::remove_all(r.dir);
   const std::string cmd =
       std::string(FLOWRUN_BIN) + " run " + flow + " --run-dir " + r.dir.string() + " --no-cache " + extra + " 2>&1";

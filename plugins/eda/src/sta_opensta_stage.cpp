@@ -1,19 +1,46 @@
 // sta.opensta: static timing and power of a netlist with OpenSTA.
+#include "sta_path.hpp"
 #include "sta_support.hpp"
 #include "synth_support.hpp"
 #include "tool_util.hpp"
 #include "verilog_scan.hpp"
 
+#include <flowrun/plot.hpp>
 #include <flowrun/sdk.hpp>
+
+#include <cstdio>
 
 namespace flowrun::eda {
 namespace {
+
+json cell(const std::optional<double>& v) { return v ? json(*v) : json(); }
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+// The critical path as a table plot (docs/report.md).
+void write_path_plot(const std::string& report, const fs::path& file) {
+  Plot table = Plot::table("Critical path", {"point", "cell", "edge", "cap_pf", "slew_ns", "delay_ns", "arrival_ns"});
+  const auto path = parse_critical_path(report);
+  if (!path) {
+    table.note("OpenSTA reported no max-delay path.").write(file);
+    return;
+  }
+  for (const auto& p : path->points)
+    table.add_row(json::array({p.point, p.cell, p.edge, cell(p.cap), cell(p.slew), cell(p.delay), p.time}));
+  std::string note = "From " + path->startpoint + " to " + path->endpoint;
+  if (path->slack) note += "; slack " + format_number(*path->slack) + " ns (" + path->slack_status + ")";
+  table.note(note + ". Edges: ^ rise, v fall.").write(file);
+}
 
 class StaOpensta final : public Stage {
  public:
   StaOpensta() {
     spec_.kind = "sta.opensta";
-    spec_.version = "3";  // 3: macros; 2: metrics.json output
+    spec_.version = "4";  // 4: critical-path plot; 3: macros; 2: metrics.json output
     spec_.summary = "Static timing analysis and power estimate of a netlist with OpenSTA";
     spec_.doc =
         "Writes constraints (constraints.sdc: a clock of clock_period_ns on\n"
@@ -39,6 +66,7 @@ class StaOpensta final : public Stage {
         {"timing", "report", "OpenSTA's reports: paths, slack, power", "timing.rpt"},
         {"sdc", "report", "the constraints used", "constraints.sdc"},
         {"metrics", "report", "the metrics below as a JSON object, for gathering stages", "metrics.json"},
+        {"path_plot", "plot", "the worst max-delay path point by point, a table for report.html", "critical_path.json"},
     };
     spec_.params = {
         {"liberty", ParamType::Path, "Liberty cell library", "${site.cell_library}", {}, {}, {}},
@@ -114,6 +142,7 @@ class StaOpensta final : public Stage {
     }
     for (const auto& [name, value] : metrics.items()) ctx.metric(name, value);
     write_text(ctx.output("metrics"), metrics.dump(2) + "\n");
+    write_path_plot(r.output, ctx.output("path_plot"));
     ctx.info("worst slack " + std::to_string(res.worst_slack_ns) + " ns at " + std::to_string(s.period_ns) +
              " ns; critical path " + std::to_string(critical) + " ns");
   }

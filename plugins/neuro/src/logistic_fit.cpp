@@ -55,6 +55,17 @@ LogisticFit fit_logistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, con
   LogisticFit fit;
   Eigen::VectorXd z = a * beta;
   double f = objective(z, y, beta.tail(d), opt.l2);
+  // Fold the standardization into raw-unit weights:
+  // b + sum w_j (x_j - m_j)/s_j = (b - sum w_j m_j/s_j) + sum (w_j/s_j) x_j.
+  auto record = [&](int iteration) {
+    LogisticFit::Step s;
+    s.iteration = iteration;
+    s.objective = f;
+    s.weights = beta.tail(d).array() / scale.transpose().array();
+    s.bias = beta[0] - s.weights.dot(mean.transpose());
+    fit.trace.push_back(std::move(s));
+  };
+  record(0);
   const double inv_n = 1.0 / static_cast<double>(n);
   for (int it = 1; it <= opt.max_iter; ++it) {
     Eigen::VectorXd p(n), wts(n);
@@ -87,13 +98,11 @@ LogisticFit fit_logistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, con
     }
     beta = next;
     f = f_next;
+    record(it);
   }
   fit.objective = f;
-
-  // Fold the standardization into raw-unit weights:
-  // b + sum w_j (x_j - m_j)/s_j = (b - sum w_j m_j/s_j) + sum (w_j/s_j) x_j.
-  fit.weights = beta.tail(d).array() / scale.transpose().array();
-  fit.bias = beta[0] - fit.weights.dot(mean.transpose());
+  fit.weights = fit.trace.back().weights;
+  fit.bias = fit.trace.back().bias;
   return fit;
 }
 

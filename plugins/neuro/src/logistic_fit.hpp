@@ -5,6 +5,8 @@
 
 #include <Eigen/Dense>
 
+#include <vector>
+
 namespace flowrun::neuro {
 
 struct LogisticFitOptions {
@@ -21,6 +23,15 @@ struct LogisticFit {
   int iterations = 0;
   bool converged = false;
   double objective = 0;  // mean log-loss + penalty, standardized problem
+  // The model at the start (iteration 0) and after every Newton step, in
+  // raw feature units like weights/bias: the training curve.
+  struct Step {
+    int iteration = 0;
+    double objective = 0;
+    Eigen::VectorXd weights;
+    double bias = 0;
+  };
+  std::vector<Step> trace;
 };
 
 // x: samples x features, y: 0/1 labels. Features are standardized

@@ -6,6 +6,7 @@
 #include <flowrun_neuro/dataset.hpp>
 #include <flowrun_neuro/model.hpp>
 
+#include <flowrun/plot.hpp>
 #include <flowrun/sdk.hpp>
 
 #include <cmath>
@@ -19,7 +20,8 @@ StageSpec make_spec() {
   const LogisticFitOptions d;
   StageSpec s;
   s.kind = "trainer.logistic";
-  s.version = "1";
+  // 2: the plots output (training curve).
+  s.version = "2";
   s.summary = "L2-regularized logistic decoder over the last `history` frames of every ROI";
   s.doc =
       "Features of frame t are frames t, t-1, ..., t-history+1 of the same sequence (frames before\n"
@@ -32,6 +34,9 @@ StageSpec make_spec() {
       "log-loss.";
   s.inputs.push_back({"dataset", "dataset", "train/eval frames (dataset.calcium or dataset.csv)", ""});
   s.outputs.push_back({"model", "model", "flowrun.logistic/1 JSON model (docs/decoder-flow.md)", "model.json"});
+  s.outputs.push_back({"plots", "plot",
+                       "training curve for report.html: log-loss and accuracy of train and eval per Newton iteration",
+                       "plots/"});
   s.params = {
       int_param("history", 4, 1, 4096, "frames per decision: the current one and history-1 before it"),
       float_param("l2", d.l2, 0, 1e6, "L2 penalty on standardized weights (objective: mean log-loss + l2/2 |w|^2)"),
@@ -44,6 +49,30 @@ StageSpec make_spec() {
 
 Eigen::VectorXd logits_of(const Eigen::MatrixXd& x, const LogisticFit& fit) {
   return (x * fit.weights).array() + fit.bias;
+}
+
+// The model after every Newton iteration on both splits (docs/report.md).
+void write_training_curve(const LogisticFit& fit, const Eigen::MatrixXd& x_train, const Eigen::VectorXd& y_train,
+                          const Eigen::MatrixXd& x_eval, const Eigen::VectorXd& y_eval, const fs::path& dir) {
+  std::vector<double> it, loss_train, loss_eval, acc_train, acc_eval;
+  for (const auto& step : fit.trace) {
+    const Eigen::VectorXd zt = (x_train * step.weights).array() + step.bias;
+    const Eigen::VectorXd ze = (x_eval * step.weights).array() + step.bias;
+    it.push_back(step.iteration);
+    loss_train.push_back(logloss(zt, y_train));
+    loss_eval.push_back(logloss(ze, y_eval));
+    acc_train.push_back(accuracy(zt, y_train));
+    acc_eval.push_back(accuracy(ze, y_eval));
+  }
+  Plot::line("Training curve: log-loss", "Newton iteration", "mean log-loss")
+      .add_series("train", it, loss_train)
+      .add_series("eval", it, loss_eval)
+      .note("Iteration 0 is the start (bias at the base rate's log-odds, weights 0).")
+      .write(dir / "loss.json");
+  Plot::line("Training curve: accuracy", "Newton iteration", "accuracy")
+      .add_series("train", it, acc_train)
+      .add_series("eval", it, acc_eval)
+      .write(dir / "accuracy.json");
 }
 
 class TrainerLogistic : public Stage {
@@ -117,6 +146,7 @@ class TrainerLogistic : public Stage {
                     {"tolerance", opt.tolerance},
                     {"trainer", "trainer.logistic/1"}};
     write_model(model, ctx.output("model"));
+    write_training_curve(fit, x_train, y_train, x_eval, y_eval, ctx.output("plots"));
 
     for (auto it = m.begin(); it != m.end(); ++it) ctx.metric(it.key(), it.value());
     char line[200];

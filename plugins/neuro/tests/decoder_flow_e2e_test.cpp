@@ -79,7 +79,11 @@ const std::string kSmall = " --set data.train_sequences=3 --set data.eval_sequen
 }  // namespace
 
 TEST_F(DecoderFlow, RunsEveryStageAndMeetsTheTargetsThenRunsFromCache) {
-  const std::string run1 = (root_ / "run1").string();
+  // tests/report opens this run's report.html in a browser rather than run
+  // the flow again: with FLOWRUN_E2E_KEEP_DIR the run is made (and kept) there.
+  const char* keep = std::getenv("FLOWRUN_E2E_KEEP_DIR");
+  const std::string run1 = keep && *keep ? (fs::path(keep) / "decoder").string() : (root_ / "run1").string();
+  fs::remove_all(run1);
   const FlowRun r = flowrun(std::string("run ") + kFlow + " --run-dir " + run1 + kSmall, run1);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.report.is_object()) << r.output;
