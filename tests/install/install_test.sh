@@ -21,6 +21,12 @@ cmake -S "$src/docs/examples/hello-plugin" -B "$work/hello" -DCMAKE_PREFIX_PATH=
 cmake --build "$work/hello" > "$work/build.log"
 cmake --install "$work/hello" --prefix "$prefix" > /dev/null
 test -f "$prefix/lib/flowrun/plugins/libhello.so"
+# The installed bash completion offers the installed plugins' stage kinds.
+completion=$prefix/share/bash-completion/completions/flowrun
+test -f "$completion"
+kinds=$(bash -c '. "$1"; COMP_WORDS=("$2" describe hello.); COMP_CWORD=2; _flowrun; printf "%s\n" "${COMPREPLY[@]}"' \
+  sh "$completion" "$prefix/bin/flowrun")
+[ "$kinds" = "hello.greet" ] || { echo "completion offered: $kinds"; exit 1; }
 
 cat > "$work/hello.yaml" <<'YAML'
 name: hello
