@@ -79,8 +79,9 @@ std::string remap_liberty(const std::vector<GateKind>& kinds, const std::vector<
 }
 
 AbcRemap::AbcRemap(Context& ctx, const std::vector<GateKind>& kinds, const std::vector<std::uint16_t>& allowed,
-                   const gates::Netlist& templ, std::vector<int> input_kbit, fs::path dir)
-    : ctx_(ctx), kinds_(kinds), templ_(templ), input_kbit_(std::move(input_kbit)), dir_(std::move(dir)) {
+                   const gates::Netlist& templ, std::vector<int> input_kbit, fs::path dir, MultPorts ports)
+    : ctx_(ctx), kinds_(kinds), templ_(templ), input_kbit_(std::move(input_kbit)), dir_(std::move(dir)),
+      ports_(std::move(ports)) {
   // A missing yosys should stop the stage now, not after the search.
   const std::string hint = " (approx.ga re-maps with yosys every remap_every generations; remap_every: 0 turns that off)";
   ToolResult v;
@@ -130,12 +131,12 @@ std::optional<Genome> AbcRemap::operator()(const Genome& best, int island) const
     return std::nullopt;
   }
   try {
-    const gates::NetlistExpect expect{{"a", static_cast<int>(templ_.port("a")->bits.size())},
-                                      {"b", static_cast<int>(templ_.port("b")->bits.size())},
-                                      {"y", static_cast<int>(best.outputs.size())}};
+    const gates::NetlistExpect expect{{ports_.a, static_cast<int>(templ_.port(ports_.a)->bits.size())},
+                                      {ports_.b, static_cast<int>(templ_.port(ports_.b)->bits.size())},
+                                      {ports_.y, static_cast<int>(best.outputs.size())}};
     const gates::Netlist nl = gates::read_netlist(out, lib_, expect);
     std::vector<int> kbit;
-    Genome g = genome_from_netlist(nl, kinds_, out.string(), kbit);
+    Genome g = genome_from_netlist(nl, kinds_, out.string(), kbit, ports_);
     if (kbit != input_kbit_) {
       ctx_.warn(where + ": the result's inputs come in another order; dropped");
       return std::nullopt;

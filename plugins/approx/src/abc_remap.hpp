@@ -14,6 +14,7 @@
 #pragma once
 
 #include "genome.hpp"
+#include "netlist_bridge.hpp"
 
 #include <flowrun/context.hpp>
 #include <flowrun_gates/netlist.hpp>
@@ -38,9 +39,11 @@ class AbcRemap {
   // Checks that yosys runs (throws StageError otherwise) and writes
   // dir/remap_cells.lib; each island works in dir/island<i>/, where
   // the latest re-mapping's files stay for inspection. input_kbit: the
-  // Problem's (a result whose inputs come in another order is dropped).
+  // Problem's (a result whose inputs come in another order is dropped);
+  // ports: the template's operand and product port names.
   AbcRemap(Context& ctx, const std::vector<GateKind>& kinds, const std::vector<std::uint16_t>& allowed,
-           const gates::Netlist& templ, std::vector<int> input_kbit, std::filesystem::path dir);
+           const gates::Netlist& templ, std::vector<int> input_kbit, std::filesystem::path dir,
+           MultPorts ports = {});
 
   // The re-mapped circuit, or nothing (with a warning) when Yosys fails or
   // its result cannot be used.
@@ -52,6 +55,7 @@ class AbcRemap {
   const gates::Netlist& templ_;
   std::vector<int> input_kbit_;
   std::filesystem::path dir_;
+  MultPorts ports_;
   std::filesystem::path lib_file_;
   liberty::Library lib_;  // remap_cells.lib as read back (reads the results)
 };

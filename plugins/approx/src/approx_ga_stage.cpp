@@ -1,6 +1,7 @@
 // approx.ga: evolves an approximate multiplier netlist from an exact seed
 // (or a random circuit) under error bounds, minimizing transistors or area.
 #include "abc_remap.hpp"
+#include "evolution_plot.hpp"
 #include "ga.hpp"
 #include "lut.hpp"
 #include "netlist_bridge.hpp"
@@ -21,6 +22,65 @@
 
 namespace flowrun::approx {
 namespace {
+
+// counts.csv of a folder (profile.operands' operand_counts) or the file itself.
+fs::path weights_file(const fs::path& in) { return fs::is_directory(in) ? in / "counts.csv" : in; }
+
+// The operand distribution: 2^a_width lines of 2^b_width comma-separated
+// numbers >= 0 (row = a's bit pattern, as lut.csv), in assignment order.
+// A counts.json next to it must describe the same signedness.
+std::vector<double> read_weight_table(const fs::path& in, int aw, int bw, bool is_signed) {
+  const fs::path file = weights_file(in);
+  if (fs::is_directory(in) && fs::exists(in / "counts.json")) {
+    std::ifstream js(in / "counts.json");
+    json meta;
+    try {
+      meta = json::parse(js);
+    } catch (const json::parse_error& e) {
+      throw StageError((in / "counts.json").string() + ": not valid JSON (" + e.what() + ")");
+    }
+    const std::string mapping = meta.value("mapping", "");
+    if ((mapping == "signed" && !is_signed) || (mapping == "sign_magnitude" && is_signed)) {
+      throw StageError((in / "counts.json").string() + ": operand counts of mapping '" + mapping +
+                       "' do not index a " + (is_signed ? "signed" : "unsigned") +
+                       " multiplier (signed: true pairs with mapping signed, false with sign_magnitude)");
+    }
+  }
+  std::ifstream f(file);
+  if (!f) throw StageError(file.string() + ": cannot open the operand weights (a counts.csv file or its folder)");
+  const std::size_t rows = std::size_t{1} << aw, cols = std::size_t{1} << bw;
+  std::vector<double> t;
+  t.reserve(rows * cols);
+  std::string line;
+  std::size_t r = 0;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() && f.peek() == EOF) break;
+    ++r;
+    if (r > rows) throw StageError(file.string() + ":" + std::to_string(r) + ": more than " + std::to_string(rows) + " rows");
+    std::size_t c = 0, pos = 0;
+    while (true) {
+      const std::size_t end = std::min(line.find(',', pos), line.size());
+      const std::string cell = line.substr(pos, end - pos);
+      char* stop = nullptr;
+      const double v = std::strtod(cell.c_str(), &stop);
+      if (cell.empty() || *stop != '\0' || !std::isfinite(v) || v < 0)
+        throw StageError(file.string() + ":" + std::to_string(r) + ":" + std::to_string(pos + 1) +
+                         ": expected a count >= 0, got '" + cell + "'");
+      t.push_back(v);
+      ++c;
+      if (end == line.size()) break;
+      pos = end + 1;
+    }
+    if (c != cols)
+      throw StageError(file.string() + ":" + std::to_string(r) + ": " + std::to_string(c) + " columns, expected " +
+                       std::to_string(cols) + " (one per bit pattern of operand b)");
+  }
+  if (r != rows)
+    throw StageError(file.string() + ": " + std::to_string(r) + " rows, expected " + std::to_string(rows) +
+                     " (one per bit pattern of operand a)");
+  return t;
+}
 
 ParamSpec p_int(std::string name, long def, double lo, double hi, std::string doc) {
   ParamSpec p;
@@ -67,20 +127,28 @@ class ApproxGaStage : public Stage {
     // 3: islands apart from threads; the netlist header names the migration.
     // 4: substitute_rate (the netlist header lists it).
     // 5: remap_every (re-mapping with Yosys and ABC).
-    spec_.version = "5";
+    // 6: any port and module names (a_port, b_port, y_port, module), cost
+    //    auto, cost/seed_cost/cost_ratio metrics; operand weights and
+    //    max_wmed.
+    // 7: plots (GA evolution per island for report.html).
+    spec_.version = "7";
     spec_.summary = "Evolve an approximate multiplier netlist under error bounds (CGP-style (1+lambda) ES or (mu+lambda) GA)";
     spec_.doc =
         "Starts from an exact multiplier netlist over a Liberty cell library (input\n"
-        "`netlist`, ports a, b, y) or from a random circuit (init: random) and\n"
+        "`netlist`: two operand inputs and one product output, found by their widths or\n"
+        "named by a_port/b_port/y_port) or from a random circuit (init: random) and\n"
         "evolves it: gates are added, deleted, retyped, rewired and merged (and, with\n"
         "substitute_rate, a gate's readers moved to the signal closest to it), and every\n"
         "candidate is checked exhaustively on all input pairs (bit-parallel, only the\n"
         "changed cone re-simulated, abandoned as soon as it is certain to lose).\n"
-        "Fitness = cost (transistors or area of the active gates) while the relative\n"
+        "Fitness = cost (transistors or area of the active gates; cost: auto takes\n"
+        "transistors when the library gives flowrun_transistors, else area) while the relative\n"
         "worst-case error (WCE / largest exact product) is within eps(g) =\n"
         "eps_end + (eps_start - eps_end) * exp(-g / eps_tau); cost + penalty * excess\n"
         "otherwise. The emitted netlist always meets WCE <= eps_end and the optional\n"
-        "max_nmed / max_er / max_mre bounds (checked again with flowrun_gates'\n"
+        "max_nmed / max_er / max_mre bounds and, with the `weights` input (how often each\n"
+        "operand pair is multiplied, e.g. profile.operands of the CNN flow), max_wmed on the\n"
+        "distribution-weighted mean error (checked again with flowrun_gates'\n"
         "simulator and metrics); when nothing better is found it is the seed.\n"
         "Every remap_every generations each island's best circuit is re-mapped with\n"
         "Yosys and ABC onto the same cells (area = cost) and, when the result computes\n"
@@ -90,7 +158,12 @@ class ApproxGaStage : public Stage {
         "give byte-identical outputs whatever the thread count\n"
         "(time_budget_s stops at a machine-dependent generation). See docs/approx-ga.md.";
     spec_.inputs = {{.name = "netlist", .type = "netlist",
-                     .doc = "exact seed multiplier: structural Verilog over the Liberty cells (ports a, b, y)",
+                     .doc = "exact seed multiplier: structural Verilog over the Liberty cells (two operand inputs, "
+                            "one product output; any names, see a_port)",
+                     .optional = true},
+                    {.name = "weights", .type = "operand_counts",
+                     .doc = "operand distribution for wmed/max_wmed: a folder with counts.csv (profile.operands) or a "
+                            "CSV file, 2^a_width rows x 2^b_width columns of counts >= 0 in lut.csv order",
                      .optional = true}};
     spec_.outputs = {
         {.name = "netlist", .type = "netlist", .doc = "evolved multiplier, structural Verilog on the same cells",
@@ -101,6 +174,8 @@ class ApproxGaStage : public Stage {
          .file = "lut/"},
         {.name = "metrics", .type = "report", .doc = "error metrics, cost and search statistics",
          .file = "metrics.json"},
+        {.name = "plots", .type = "plot", .doc = "best cost and WCE per logged generation and island, for report.html",
+         .file = "plots/"},
     };
     auto& ps = spec_.params;
     {
@@ -110,6 +185,21 @@ class ApproxGaStage : public Stage {
       p.default_value = "${site.cell_library}";
       p.doc = "Liberty cell library of the netlist (costs come from its area and flowrun_transistors)";
       ps.push_back(p);
+    }
+    {
+      auto p_str = [](const char* name, const char* doc) {
+        ParamSpec p;
+        p.name = name;
+        p.type = ParamType::String;
+        p.default_value = "";
+        p.doc = doc;
+        return p;
+      };
+      ps.push_back(p_str("a_port", "the seed's operand-a input port; empty: found (ports a and b when the module has them, "
+                                   "else the input a_width bits wide, else the first declared input)"));
+      ps.push_back(p_str("b_port", "the seed's operand-b input port; empty: the other input"));
+      ps.push_back(p_str("y_port", "the seed's product output port (a_width + b_width bits); empty: the one output"));
+      ps.push_back(p_str("module", "module name of the evolved netlist; empty: the seed's (init: random: mult_approx)"));
     }
     ps.push_back(p_choice("init", "netlist", {"netlist", "random"},
                           "start from the `netlist` input, or from a random circuit of random_gates gates"));
@@ -158,7 +248,13 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_float("max_nmed", 0, -1, 1e3, "bound on the normalized mean error distance; <= 0: off"));
     ps.push_back(p_float("max_er", 0, -1, 1, "bound on the error rate; <= 0: off"));
     ps.push_back(p_float("max_mre", 0, -1, 1e6, "bound on the mean relative error; <= 0: off"));
-    ps.push_back(p_choice("cost", "transistors", {"transistors", "area"}, "what the GA minimizes (Liberty flowrun_transistors or area)"));
+    ps.push_back(p_float("max_wmed", 0, -1, 1e3,
+                         "bound on the operand-weighted mean error distance sum w|e| / (sum w * largest exact "
+                         "|product|), weights from the `weights` input (needs it); <= 0: off"));
+    ps.push_back(p_choice("cost", "auto", {"auto", "transistors", "area"},
+                          "what the GA minimizes: Liberty flowrun_transistors or area; auto: transistors when every "
+                          "cell the GA may use has flowrun_transistors, else area (metrics cost, seed_cost, cost_ratio "
+                          "report the one minimized)"));
     ps.push_back(p_int("seed", 1, 0, 9.2e18, "random seed"));
     ps.push_back(p_int("threads", 0, 0, 1024, "worker threads the islands are spread over; 0: the stage's thread share"));
     ps.push_back(p_int("islands", 0, 0, 1024,
@@ -170,7 +266,7 @@ class ApproxGaStage : public Stage {
     ps.push_back(p_int("remap_every", 2000000, 0, 1e12,
                        "generations between re-mappings of each island's best circuit with Yosys and ABC "
                        "(needs yosys); 0: never"));
-    spec_.key_metrics = {"transistor_ratio", "transistors", "wce", "nmed", "generations"};
+    spec_.key_metrics = {"cost_ratio", "cost", "transistors", "wce", "nmed", "generations"};
   }
 
   const StageSpec& spec() const override { return spec_; }
@@ -188,17 +284,21 @@ class ApproxGaStage : public Stage {
     const int bw = static_cast<int>(ctx.param<long>("b_width"));
     const bool is_signed = ctx.param<bool>("signed");
     if (aw + bw > 20) throw StageError("approx.ga: a_width + b_width must be at most 20, got " + std::to_string(aw + bw));
-    const auto cost_model = ctx.param<std::string>("cost") == "area" ? CostModel::Area : CostModel::Transistors;
     const bool random_init = ctx.param<std::string>("init") == "random";
     auto wanted = ctx.param<std::vector<std::string>>("gates");
 
     gates::Netlist seed_nl;
+    MultPorts ports;  // the seed's operand and product ports (a, b, y for init: random)
     std::string seed_desc;
     std::string seed_hash = "none";
     if (!random_init) {
       if (!ctx.has_input("netlist")) throw StageError("approx.ga: input `netlist` is required unless init: random");
       const fs::path in = ctx.input("netlist");
-      seed_nl = gates::read_netlist(in, lib, {{"a", aw}, {"b", bw}, {"y", aw + bw}});
+      seed_nl = gates::read_netlist(in, lib);
+      ports = find_mult_ports(seed_nl, aw, bw,
+                              {ctx.param<std::string>("a_port"), ctx.param<std::string>("b_port"),
+                               ctx.param<std::string>("y_port")},
+                              in.string());
       seed_desc = in.filename().string();
       seed_hash = file_sha256(in);
       if (wanted.empty()) {
@@ -210,6 +310,34 @@ class ApproxGaStage : public Stage {
     } else {
       seed_nl = template_netlist("mult_approx", aw, bw, cells_of_library(lib));
       seed_desc = "a random circuit";
+    }
+    if (const std::string module = ctx.param<std::string>("module"); !module.empty()) {
+      if (gates::sanitize_identifier(module) != module)
+        throw StageError("approx.ga: param module: '" + module + "' is not a plain Verilog identifier");
+      seed_nl.module = module;
+    }
+
+    // cost: auto minimizes transistors when the library counts them for every
+    // cell the GA may use (flowrun's cells), else area (a foundry PDK).
+    auto has_transistors = [&](const std::string& cell) {
+      const liberty::LibCell* lc = lib.find(cell);
+      return lc && lc->transistors >= 0;
+    };
+    CostModel cost_model = CostModel::Transistors;
+    const std::string cost_param = ctx.param<std::string>("cost");
+    if (cost_param == "area") {
+      cost_model = CostModel::Area;
+    } else if (cost_param == "auto") {
+      std::vector<std::string> usable = wanted;
+      if (usable.empty()) {
+        for (const auto& [name, cell] : seed_nl.cells) {
+          if (!cell.inputs.empty() && cell.inputs.size() <= 2) usable.push_back(name);
+        }
+      }
+      if (usable.empty() || !std::all_of(usable.begin(), usable.end(), has_transistors)) cost_model = CostModel::Area;
+      ctx.info(std::string("cost: auto -> ") + (cost_model == CostModel::Area
+                                                    ? "area (the library gives no flowrun_transistors for every cell)"
+                                                    : "transistors (flowrun_transistors of the library)"));
     }
 
     std::vector<GateKind> kinds;
@@ -256,6 +384,10 @@ class ApproxGaStage : public Stage {
     gp.max_nmed = ctx.param<double>("max_nmed");
     gp.max_er = ctx.param<double>("max_er");
     gp.max_mre = ctx.param<double>("max_mre");
+    gp.max_wmed = ctx.param<double>("max_wmed");
+    if (gp.max_wmed > 0 && !ctx.has_input("weights"))
+      throw StageError("approx.ga: max_wmed needs the `weights` input (the operand distribution, e.g. profile.operands' "
+                       "counts)");
     gp.seed = static_cast<std::uint64_t>(ctx.param<long>("seed"));
     const long threads = ctx.param<long>("threads");
     gp.threads = threads > 0 ? static_cast<int>(threads) : std::max(1, ctx.threads());
@@ -268,13 +400,20 @@ class ApproxGaStage : public Stage {
     std::vector<int> kbit;
     Genome seed;
     if (!random_init) {
-      seed = genome_from_netlist(seed_nl, kinds, seed_desc, kbit);
+      seed = genome_from_netlist(seed_nl, kinds, seed_desc, kbit, ports);
     } else {
       Rng rng(gp.seed, 0xFFFFFFFFull);
       seed = random_genome(static_cast<std::uint32_t>(aw + bw), static_cast<std::uint32_t>(aw + bw),
                            static_cast<std::uint32_t>(ctx.param<long>("random_gates")), kinds, allowed, rng);
     }
-    const Problem problem = make_problem(aw, bw, is_signed, kbit);
+    Problem problem = make_problem(aw, bw, is_signed, kbit);
+    if (ctx.has_input("weights")) {
+      try {
+        set_weights(problem, read_weight_table(ctx.input("weights"), aw, bw, is_signed));
+      } catch (const std::invalid_argument& e) {
+        throw StageError(ctx.input("weights").string() + ": " + e.what());
+      }
+    }
 
     std::vector<std::uint8_t> act;
     mark_active(seed, act);
@@ -286,15 +425,17 @@ class ApproxGaStage : public Stage {
       seed_area += kinds[seed.gates[i].kind].area;
       ++seed_cells;
     }
-    ctx.info("seed: " + seed_desc + ", " + std::to_string(seed_cells) + " active cells, " + fmt(seed_transistors) +
-             " transistors, area " + fmt(seed_area) + "; " + std::to_string(gp.island_count()) + " island(s) on " +
+    ctx.info("seed: " + seed_desc + " (module " + seed_nl.module + ", operands " + ports.a + ", " + ports.b +
+             ", product " + ports.y + "), " + std::to_string(seed_cells) + " active cells, " +
+             (cost_model == CostModel::Transistors ? fmt(seed_transistors) + " transistors, " : std::string()) +
+             "area " + fmt(seed_area) + "; " + std::to_string(gp.island_count()) + " island(s) on " +
              std::to_string(gp.thread_count()) + " thread(s), strategy " +
              ctx.param<std::string>("strategy") + ", substitute_rate " + fmt(gp.substitute_rate));
 
     std::optional<AbcRemap> abc_remap;
     RemapFn remap;
     if (gp.remap_every > 0) {
-      abc_remap.emplace(ctx, kinds, allowed, seed_nl, problem.input_kbit, ctx.work_dir() / "remap");
+      abc_remap.emplace(ctx, kinds, allowed, seed_nl, problem.input_kbit, ctx.work_dir() / "remap", ports);
       remap = [&](const Genome& best, int island) { return (*abc_remap)(best, island); };
     }
 
@@ -324,14 +465,17 @@ class ApproxGaStage : public Stage {
     gates::Netlist out;
     ProductTable table;
     gates::ErrorMetrics em;
+    double wmed = 0;
     bool ok = false;
     std::size_t fallbacks = 0;
     for (auto it = res.improvements.rbegin(); it != res.improvements.rend() && !ok; ++it) {
       out = netlist_from_genome(*it, kinds, seed_nl);
-      table = product_table(out, aw, bw, is_signed);
+      table = product_table(out, aw, bw, is_signed, ports.a, ports.y);
       em = table_metrics(table);
+      wmed = weighted_med(problem, table.values);
       ok = em.wce <= gp.eps_end && (gp.max_nmed <= 0 || em.nmed <= gp.max_nmed) &&
-           (gp.max_er <= 0 || em.er <= gp.max_er) && (gp.max_mre <= 0 || em.mre <= gp.max_mre);
+           (gp.max_er <= 0 || em.er <= gp.max_er) && (gp.max_mre <= 0 || em.mre <= gp.max_mre) &&
+           (gp.max_wmed <= 0 || wmed <= gp.max_wmed);
       if (!ok) {
         ++fallbacks;
         ctx.warn("candidate with " + std::to_string(out.gates.size()) + " cells fails the independent error check (wce " +
@@ -349,16 +493,33 @@ class ApproxGaStage : public Stage {
     double transistors = 0;
     for (const auto& g : out.gates) transistors += out.cell(g.cell).transistors;
     const double area = out.total_area();
+    // Transistor counts are reported only when the library gives them for
+    // every cell of the seed and the result (a PDK library usually does not;
+    // a 0 would read as a free circuit).
+    bool counts_known = true;
+    for (const auto& g : out.gates) counts_known = counts_known && has_transistors(g.cell);
+    for (std::size_t i = 0; i < seed.gates.size(); ++i) {
+      if (act[i]) counts_known = counts_known && has_transistors(kinds[seed.gates[i].kind].name);
+    }
+    const bool by_area = cost_model == CostModel::Area;
+    const double cost = by_area ? area : transistors;
+    const double seed_cost = by_area ? seed_area : seed_transistors;
+    const double cost_ratio = seed_cost > 0 ? cost / seed_cost : 0;
     const double eps_per_s = res.seconds > 0 ? static_cast<double>(res.counters.total()) / res.seconds : 0;
 
     json metrics = gates::to_json(em);
-    metrics["transistors"] = transistors;
+    if (problem.weighted()) metrics["wmed"] = wmed;
+    metrics["cost_model"] = by_area ? "area" : "transistors";
+    metrics["cost"] = cost;
+    metrics["seed_cost"] = seed_cost;
+    metrics["cost_ratio"] = cost_ratio;
+    if (counts_known) metrics["transistors"] = transistors;
     metrics["cells"] = out.gates.size();
     metrics["area"] = area;
-    metrics["seed_transistors"] = seed_transistors;
+    if (counts_known) metrics["seed_transistors"] = seed_transistors;
     metrics["seed_cells"] = seed_cells;
     metrics["seed_area"] = seed_area;
-    metrics["transistor_ratio"] = seed_transistors > 0 ? transistors / seed_transistors : 0;
+    if (counts_known) metrics["transistor_ratio"] = seed_transistors > 0 ? transistors / seed_transistors : 0;
     metrics["area_ratio"] = seed_area > 0 ? area / seed_area : 0;
     metrics["generations"] = res.generations;
     metrics["seconds"] = res.seconds;
@@ -387,28 +548,37 @@ class ApproxGaStage : public Stage {
     std::ostringstream h;
     h << "Approximate " << aw << "x" << bw << (is_signed ? " signed" : " unsigned")
       << " multiplier evolved by flowrun approx.ga (version " << spec_.version << ")\n";
-    h << "seed: " << seed_desc << " (sha256 " << seed_hash << "), " << seed_cells << " cells, " << fmt(seed_transistors)
-      << " transistors\n";
+    const std::string unit = by_area ? " area" : " transistors";
+    h << "seed: " << seed_desc << " (sha256 " << seed_hash << "), " << seed_cells << " cells, " << fmt(seed_cost)
+      << unit << "\n";
     h << "cell library: " << lib.name << " (" << lib_path.filename().string() << ")\n";
     h << "params:";
     for (const auto& name : {"strategy", "generations", "pop_size", "elite_ratio", "crossover", "max_mutations",
                              "substitute_rate", "w_add", "w_delete", "w_change_type", "w_rewire_input",
                              "w_rewire_output", "w_merge", "eps_start", "eps_end", "eps_tau", "penalty", "max_nmed",
-                             "max_er", "max_mre", "cost", "seed", "migrate_every", "migration", "remap_every"}) {
+                             "max_er", "max_mre", "max_wmed", "cost", "seed", "migrate_every", "migration", "remap_every"}) {
       h << ' ' << name << '=' << ctx.params().at(name).dump();
     }
     h << " islands=" << gp.island_count() << " substitute_rate_used=" << fmt(gp.substitute_rate) << "\n";
-    h << "result: " << out.gates.size() << " cells, " << fmt(transistors) << " transistors (" << fmt(transistors / std::max(1.0, seed_transistors))
-      << " of the seed), area " << fmt(area) << ", after " << res.generations << " generations\n";
+    h << "result: " << out.gates.size() << " cells, " << fmt(cost) << unit << " (" << fmt(cost_ratio)
+      << " of the seed)";
+    if (!by_area) h << ", area " << fmt(area);
+    if (by_area && counts_known) h << ", " << fmt(transistors) << " transistors";
+    h << ", after " << res.generations << " generations\n";
     h << "errors over all " << em.vectors << " input pairs (normalizer " << fmt(em.normalizer) << "): wce_abs=" << em.wce_abs
       << " wce=" << fmt(em.wce) << " nmed=" << fmt(em.nmed) << " med=" << fmt(em.med) << " er=" << fmt(em.er)
-      << " mre=" << fmt(em.mre) << "\n";
-    h << "y = a * b approximately; y is " << (is_signed ? "two's complement" : "unsigned") << ", " << (aw + bw) << " bits";
+      << " mre=" << fmt(em.mre);
+    if (problem.weighted())
+      h << " wmed=" << fmt(wmed) << " (weights " << ctx.input("weights").filename().string() << ", sha256 "
+        << file_sha256(weights_file(ctx.input("weights"))) << ")";
+    h << "\n";
+    h << ports.y << " = " << ports.a << " * " << ports.b << " approximately; " << ports.y << " is "
+      << (is_signed ? "two's complement" : "unsigned") << ", " << (aw + bw) << " bits";
     gates::write_netlist_file(out, ctx.output("netlist"), h.str());
     write_lut_folder(table, ctx.output("lut"));
+    write_evolution_plots(res.log, by_area ? "area" : "transistors", ctx.output("plots"));
 
-    ctx.info("result: " + fmt(transistors) + " transistors (" + fmt(transistors / std::max(1.0, seed_transistors)) +
-             " of the seed), wce " + fmt(em.wce) + ", " + std::to_string(res.generations) + " generations, " +
+    ctx.info("result: " + fmt(cost) + unit + " (" + fmt(cost_ratio) + " of the seed), wce " + fmt(em.wce) + ", " + std::to_string(res.generations) + " generations, " +
              fmt(std::round(eps_per_s)) + " candidates/s");
   }
 

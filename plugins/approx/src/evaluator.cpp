@@ -173,6 +173,28 @@ inline std::uint64_t block_sum_abs(const Problem& p, const BlockError& be, std::
   return sum;
 }
 
+// sum w_k |e_k| over the block: per error plane k and weight plane j,
+// popcount(plane_k & weight_j) << (k + j); planes without a bit skipped.
+inline std::uint64_t block_weighted_sum(const Problem& p, const BlockError& be, std::size_t off) {
+  const std::uint32_t planes = p.block_weight_planes[off / B];
+  std::uint64_t sum = 0;
+  for (std::uint32_t k = 0; k < p.diff_bits; ++k) {
+    const u64* ak = be.abs[k];
+    u64 any = 0;
+    for (std::size_t w = 0; w < B; ++w) any |= ak[w];
+    if (!any) continue;
+    for (std::uint32_t m = planes; m;) {
+      const int j = std::countr_zero(m);
+      m &= m - 1;
+      const u64* wj = p.weight_planes[static_cast<std::size_t>(j)].data() + off;
+      std::uint64_t c = 0;
+      for (std::size_t w = 0; w < B; ++w) c += static_cast<std::uint64_t>(std::popcount(ak[w] & wj[w]));
+      sum += c << (k + static_cast<std::uint32_t>(j));
+    }
+  }
+  return sum;
+}
+
 inline std::uint64_t block_errors(const BlockError& be) {
   std::uint64_t c = 0;
   for (std::size_t w = 0; w < B; ++w) c += static_cast<std::uint64_t>(std::popcount(be.nz[w]));
@@ -216,6 +238,10 @@ double bound_excess(const Problem& p, const Bounds& b, const ErrorStats& s) {
     if (b.max_er > 0) x += std::max(0.0, static_cast<double>(s.errors) / n - b.max_er);
     if (b.max_mre > 0 && p.nonzero_exact > 0) {
       x += std::max(0.0, s.mre_sum / static_cast<double>(p.nonzero_exact) - b.max_mre);
+    }
+    if (b.max_wmed > 0 && p.weighted()) {
+      x += std::max(0.0, static_cast<double>(s.wsum) / (static_cast<double>(p.weight_total) * p.normalizer) -
+                             b.max_wmed);
     }
   }
   return x;
@@ -306,7 +332,8 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
   }
 
   const std::int64_t t_eps = bounds.wce_threshold(p);
-  const bool track = bounds.max_nmed > 0 || bounds.max_er > 0 || bounds.max_mre > 0;
+  const bool track = bounds.tracks_sums();
+  const bool weighted = bounds.max_wmed > 0 && p.weighted();
   std::int64_t t_cur = t_eps;  // the largest |e| seen so far, or t_eps
   ErrorStats st;
   st.sums_tracked = track;
@@ -327,6 +354,7 @@ Evaluation Evaluator::evaluate(const Genome& child, const Individual& parent, co
       if (bounds.max_nmed > 0) st.sum_abs += block_sum_abs(p, be, off);
       st.errors += block_errors(be);
       if (bounds.max_mre > 0) st.mre_sum += block_mre_sum(p, be, off);
+      if (weighted) st.wsum += block_weighted_sum(p, be, off);
       worse = true;
     }
     if (!worse) return false;
@@ -398,8 +426,7 @@ Individual Evaluator::build(Genome g, const Bounds& bounds) {
   for (auto& gate : g.gates) gate.modified = 1;
   const Evaluation e = evaluate(g, empty, bounds, std::numeric_limits<double>::infinity());
   Individual ind = adopt(std::move(g), empty, e);
-  const bool track = bounds.max_nmed > 0 || bounds.max_er > 0 || bounds.max_mre > 0;
-  ind.stats = exact_stats(ind, track);
+  ind.stats = exact_stats(ind, bounds.tracks_sums());
   ind.fitness = ind.cost() + bounds.penalty * bound_excess(*problem_, bounds, ind.stats);
   return ind;
 }
@@ -420,6 +447,7 @@ ErrorStats Evaluator::exact_stats(const Individual& ind, bool with_sums) {
       st.sum_abs += block_sum_abs(p, be, off);
       st.errors += block_errors(be);
       st.mre_sum += block_mre_sum(p, be, off);
+      if (p.weighted()) st.wsum += block_weighted_sum(p, be, off);
     }
   }
   return st;

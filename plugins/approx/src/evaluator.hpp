@@ -29,9 +29,12 @@ struct Bounds {
   double max_nmed = 0;  // <= 0: off
   double max_er = 0;
   double max_mre = 0;
+  double max_wmed = 0;  // weighted mean error bound (Problem::weights); <= 0: off
   double penalty = 1e6; // cost units per unit of relative excess
   // Largest |approx - exact| with |e| / normalizer <= eps.
   std::int64_t wce_threshold(const Problem& p) const;
+  // Whether any bound needs the error sums of a candidate.
+  bool tracks_sums() const { return max_nmed > 0 || max_er > 0 || max_mre > 0 || max_wmed > 0; }
 };
 
 // Relative excess over every bound (0 when all are met).

@@ -31,6 +31,7 @@ Bounds GaParams::final_bounds() const {
   b.max_nmed = max_nmed;
   b.max_er = max_er;
   b.max_mre = max_mre;
+  b.max_wmed = max_wmed;
   b.penalty = penalty;
   return b;
 }
@@ -126,7 +127,7 @@ class Engine {
     mut_.weights = params.weights;
     mut_.max_gates = static_cast<std::uint32_t>(
         std::max<double>(16.0, params.max_gate_factor * static_cast<double>(std::max<std::size_t>(seed_gates, 8))));
-    track_ = params.max_nmed > 0 || params.max_er > 0 || params.max_mre > 0;
+    track_ = params.final_bounds().tracks_sums();
   }
 
   // Fitness of a member under this generation's bounds; computes exact

@@ -34,6 +34,7 @@ struct GaParams {
   double eps_start = 0, eps_end = 0.005, eps_tau = 200;  // eps(g) schedule
   double penalty = 1e6;
   double max_nmed = 0, max_er = 0, max_mre = 0;
+  double max_wmed = 0;                  // needs Problem weights (set_weights)
   std::uint64_t seed = 1;
   int threads = 1;                      // worker threads
   int islands = 0;                      // independent searches; 0: one per thread

@@ -21,6 +21,7 @@ struct ErrorStats {
   std::uint64_t sum_abs = 0;  // sum |e| (only when tracked)
   std::uint64_t errors = 0;   // #{e != 0} (only when tracked)
   double mre_sum = 0;         // sum |e|/|exact| (only when tracked)
+  std::uint64_t wsum = 0;     // sum w_k |e_k| (only when tracked and weighted)
   bool sums_tracked = false;
 };
 

@@ -6,19 +6,20 @@
 
 namespace flowrun::approx {
 
-ProductTable product_table(const gates::Netlist& nl, int a_width, int b_width, bool is_signed) {
+ProductTable product_table(const gates::Netlist& nl, int a_width, int b_width, bool is_signed,
+                           const std::string& a_port, const std::string& y_port) {
   ProductTable t;
   t.a_width = a_width;
   t.b_width = b_width;
   t.is_signed = is_signed;
   const gates::SimTable sim = gates::simulate(nl);
-  const std::vector<std::int64_t> y = gates::port_values(nl, sim, "y", is_signed);
+  const std::vector<std::int64_t> y = gates::port_values(nl, sim, y_port, is_signed);
   // flowrun_gates orders assignments by input-port declaration order (first
   // port most significant); the table is always a-major.
   bool a_first = true;
   for (const auto& p : nl.ports) {
     if (p.is_input) {
-      a_first = p.name == "a";
+      a_first = p.name == a_port;
       break;
     }
   }

@@ -20,16 +20,19 @@ struct ProductTable {
   std::vector<std::int64_t> values;
 };
 
-// Simulates the netlist (ports a, b inputs, y output) with flowrun_gates.
-ProductTable product_table(const gates::Netlist& nl, int a_width, int b_width, bool is_signed);
+// Simulates the netlist (operand ports a, b, product y, however named) with
+// flowrun_gates.
+ProductTable product_table(const gates::Netlist& nl, int a_width, int b_width, bool is_signed,
+                           const std::string& a_port = "a", const std::string& y_port = "y");
 
 // er, med, nmed, wce, wce_abs, mre, smape, mse against the exact products.
 gates::ErrorMetrics table_metrics(const ProductTable& t);
 
 // Writes dir/lut.csv (2^a_width rows x 2^b_width columns, no header, row i =
 // a's bit pattern i, column j = b's, signed decimal values when signed) and
-// dir/lut.bin (row-major little-endian int16 when y has at most 16 bits,
-// else int32: the two's complement of each value).
+// dir/lut.bin (row-major little-endian, 16 bits per value when y has at
+// most 16 bits, else 32: int16/int32 two's complement when signed,
+// uint16/uint32 when unsigned).
 void write_lut_folder(const ProductTable& t, const std::filesystem::path& dir);
 
 }  // namespace flowrun::approx

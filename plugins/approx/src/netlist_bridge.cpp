@@ -56,17 +56,84 @@ int kind_index(const std::vector<GateKind>& kinds, const std::string& cell) {
   return -1;
 }
 
+namespace {
+
+std::string port_list(const gates::Netlist& nl) {
+  std::string s;
+  for (const auto& p : nl.ports) {
+    s += (s.empty() ? "" : ", ") + std::string(p.is_input ? "input " : "output ") + p.name + "[" +
+         std::to_string(p.bits.size()) + "]";
+  }
+  return s.empty() ? "no ports" : s;
+}
+
+}  // namespace
+
+MultPorts find_mult_ports(const gates::Netlist& nl, int a_width, int b_width, const MultPorts& given,
+                          const std::string& where) {
+  const std::string hint = " (module " + nl.module + " has " + port_list(nl) +
+                           "; name the ports with the params a_port, b_port and y_port)";
+  std::vector<const gates::Port*> ins, outs;
+  for (const auto& p : nl.ports) (p.is_input ? ins : outs).push_back(&p);
+  auto named = [&](const std::string& name, bool input, const char* role) {
+    const gates::Port* p = nl.port(name);
+    if (!p) throw gates::NetlistError(where + ": no port '" + name + "' for " + role + hint);
+    if (p->is_input != input)
+      throw gates::NetlistError(where + ": port '" + name + "' (" + role + ") is an " +
+                                (p->is_input ? "input" : "output") + hint);
+    return name;
+  };
+  MultPorts r;
+  if (!given.y.empty()) {
+    r.y = named(given.y, false, "the product y");
+  } else if (outs.size() == 1) {
+    r.y = outs[0]->name;
+  } else {
+    throw gates::NetlistError(where + ": expected one output port (the product), found " +
+                              std::to_string(outs.size()) + hint);
+  }
+  if (!given.a.empty()) r.a = named(given.a, true, "operand a");
+  if (!given.b.empty()) r.b = named(given.b, true, "operand b");
+  if (given.a.empty() || given.b.empty()) {
+    if (ins.size() != 2)
+      throw gates::NetlistError(where + ": expected two input ports (the operands), found " +
+                                std::to_string(ins.size()) + hint);
+    const gates::Port* first = ins[0];
+    const gates::Port* second = ins[1];
+    if (!given.a.empty()) {
+      r.b = (first->name == r.a ? second : first)->name;
+    } else if (!given.b.empty()) {
+      r.a = (first->name == r.b ? second : first)->name;
+    } else if (nl.port("a") && nl.port("b") && nl.port("a")->is_input && nl.port("b")->is_input) {
+      r.a = "a";
+      r.b = "b";
+    } else if (a_width != b_width && static_cast<int>(second->bits.size()) == a_width &&
+               static_cast<int>(first->bits.size()) == b_width) {
+      r.a = second->name;  // declared b first; the widths tell them apart
+      r.b = first->name;
+    } else {
+      r.a = first->name;
+      r.b = second->name;
+    }
+  }
+  if (r.a == r.b) throw gates::NetlistError(where + ": operands a and b are the same port '" + r.a + "'" + hint);
+  gates::check_ports(nl, {{r.a, a_width}, {r.b, b_width}, {r.y, a_width + b_width}}, where);
+  return r;
+}
+
 Genome genome_from_netlist(const gates::Netlist& nl, const std::vector<GateKind>& kinds,
-                           const std::string& where, std::vector<int>& input_kbit) {
-  const gates::Port* a = nl.port("a");
-  const gates::Port* b = nl.port("b");
-  const gates::Port* y = nl.port("y");
+                           const std::string& where, std::vector<int>& input_kbit, const MultPorts& ports) {
+  const gates::Port* a = nl.port(ports.a);
+  const gates::Port* b = nl.port(ports.b);
+  const gates::Port* y = nl.port(ports.y);
   if (!a || !b || !y || !a->is_input || !b->is_input || y->is_input) {
-    throw gates::NetlistError(where + ": expected input ports a, b and output port y (module " + nl.module + ")");
+    throw gates::NetlistError(where + ": expected input ports " + ports.a + ", " + ports.b + " and output port " +
+                              ports.y + " (module " + nl.module + ")");
   }
   for (const auto& port : nl.ports) {
-    if (port.name != "a" && port.name != "b" && port.name != "y") {
-      throw gates::NetlistError(where + ": unexpected port '" + port.name + "'; approx.ga expects ports a, b, y");
+    if (port.name != ports.a && port.name != ports.b && port.name != ports.y) {
+      throw gates::NetlistError(where + ": unexpected port '" + port.name + "'; approx.ga expects ports " + ports.a +
+                                ", " + ports.b + ", " + ports.y);
     }
   }
   const int bw = static_cast<int>(b->bits.size());

@@ -30,13 +30,33 @@ std::vector<GateKind> kinds_from_cells(const gates::Netlist& nl, CostModel model
                                        const std::vector<std::string>& needed = {});
 int kind_index(const std::vector<GateKind>& kinds, const std::string& cell);
 
+// The port names of a multiplier netlist: operands a, b and product y.
+struct MultPorts {
+  std::string a = "a";
+  std::string b = "b";
+  std::string y = "y";
+};
+
+// Finds the multiplier's ports in a netlist read without expectations. A
+// non-empty name in `given` is taken as it is; the others are found: the
+// one output port is y; of exactly two input ports, ports named a and b are
+// a and b, else the one a_width wide is a when the widths differ, else the
+// first declared is a. Then the widths are checked (a: a_width, b: b_width,
+// y: a_width + b_width, no other ports). Throws gates::NetlistError
+// starting with `where` that lists the module's ports and names the params
+// a_port / b_port / y_port.
+MultPorts find_mult_ports(const gates::Netlist& nl, int a_width, int b_width, const MultPorts& given,
+                          const std::string& where);
+
 // The genome of a netlist with ports a, b (inputs) and y (output); its
 // primary inputs keep the netlist's signal order, and input_kbit (filled)
 // tells, per primary input, its bit of the assignment index k = a*2^bw + b.
 // Throws gates::NetlistError (message starting with the file name) for a
 // cell the GA cannot use.
+// `ports` names them when they are called otherwise.
 Genome genome_from_netlist(const gates::Netlist& nl, const std::vector<GateKind>& kinds,
-                           const std::string& where, std::vector<int>& input_kbit);
+                           const std::string& where, std::vector<int>& input_kbit,
+                           const MultPorts& ports = {});
 
 // A netlist of the genome (active gates only) with the template's module
 // and ports; gate instances are named g<index>, nets n<index>.

@@ -1,6 +1,7 @@
 // Precomputation of input patterns and exact products.
 #include "problem.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -79,6 +80,46 @@ Problem make_problem(int a_width, int b_width, bool is_signed, std::vector<int> 
   }
   if (p.normalizer == 0) p.normalizer = 1;
   return p;
+}
+
+void set_weights(Problem& p, const std::vector<double>& table) {
+  if (table.size() != p.num_vectors) {
+    throw std::invalid_argument("weight table has " + std::to_string(table.size()) + " entries, expected " +
+                                std::to_string(p.num_vectors));
+  }
+  double max = 0;
+  for (std::size_t k = 0; k < table.size(); ++k) {
+    if (!std::isfinite(table[k]) || table[k] < 0) {
+      throw std::invalid_argument("weight table entry " + std::to_string(k) + " is not a finite number >= 0");
+    }
+    max = std::max(max, table[k]);
+  }
+  if (max <= 0) throw std::invalid_argument("weight table is all zero");
+  const double top = static_cast<double>((1u << Problem::kWeightBits) - 1);
+  p.weights.assign(p.num_vectors, 0);
+  p.weight_planes.assign(Problem::kWeightBits, Words(p.num_words, 0));
+  p.block_weight_planes.assign(p.num_blocks, 0);
+  p.weight_total = 0;
+  for (std::uint64_t k = 0; k < p.num_vectors; ++k) {
+    const auto w = table[k] > 0 ? static_cast<std::uint32_t>(std::max(1.0, std::ceil(top * table[k] / max))) : 0u;
+    p.weights[k] = w;
+    p.weight_total += w;
+    for (int j = 0; j < Problem::kWeightBits; ++j) {
+      if ((w >> j) & 1u) {
+        p.weight_planes[static_cast<std::size_t>(j)][k >> 6] |= std::uint64_t{1} << (k & 63);
+        p.block_weight_planes[(k >> 6) / kBlockWords] |= 1u << j;
+      }
+    }
+  }
+}
+
+double weighted_med(const Problem& p, const std::vector<std::int64_t>& values) {
+  if (!p.weighted() || values.size() != p.num_vectors) return 0;
+  long double s = 0;
+  for (std::uint64_t k = 0; k < p.num_vectors; ++k) {
+    s += static_cast<long double>(p.weights[k]) * static_cast<long double>(std::llabs(values[k] - p.exact_values[k]));
+  }
+  return static_cast<double>(s / (static_cast<long double>(p.weight_total) * p.normalizer));
 }
 
 }  // namespace flowrun::approx

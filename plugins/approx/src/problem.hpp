@@ -35,6 +35,18 @@ struct Problem {
   std::vector<std::int64_t> exact_values;  // exact product per assignment
   std::vector<double> inv_abs_exact;       // 1/|exact_k|, 0 where exact_k = 0
 
+  // Operand-distribution weights of the weighted mean error (max_wmed),
+  // empty unless set_weights() was called: integer weight w_k per
+  // assignment, 0 .. 2^kWeightBits - 1, also held as kWeightBits bit planes
+  // (weighted sums are popcounts of error planes AND weight planes), and per
+  // block the planes that have a bit set there.
+  static constexpr int kWeightBits = 12;
+  std::vector<std::uint32_t> weights;
+  std::vector<Words> weight_planes;
+  std::vector<std::uint32_t> block_weight_planes;
+  std::uint64_t weight_total = 0;  // sum of w_k
+  bool weighted() const { return weight_total > 0; }
+
   // Base pointer of a constant or primary-input signal's words.
   const std::uint64_t* signal_base(std::uint32_t signal) const {
     return signal == 0 ? zeros.data() : signal == 1 ? ones.data() : inputs[signal - 2].data();
@@ -44,6 +56,19 @@ struct Problem {
 // Genome inputs ordered a[0..a_width-1] then b[0..b_width-1] unless
 // input_kbit is given (one entry per genome input bit).
 Problem make_problem(int a_width, int b_width, bool is_signed, std::vector<int> input_kbit = {});
+
+// Sets the weighted-mean-error weights from a table of non-negative
+// numbers in assignment order (e.g. how often a network multiplies each
+// operand pair): w_k = ceil((2^kWeightBits - 1) * t_k / max t), so every
+// pair with a non-zero entry keeps a weight of at least 1. Throws
+// std::invalid_argument for a wrong size, a negative or non-finite entry or
+// an all-zero table.
+void set_weights(Problem& p, const std::vector<double>& table);
+
+// sum_k w_k |e_k| / (sum_k w_k * normalizer): the weighted mean error
+// distance relative to the largest exact product, for a table of
+// approximate values (assignment order).
+double weighted_med(const Problem& p, const std::vector<std::int64_t>& values);
 
 // The exact integer value of output word assignment k from output bit
 // values (LSB first), interpreting them as two's complement when signed.

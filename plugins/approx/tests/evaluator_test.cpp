@@ -146,6 +146,52 @@ TEST_P(EvaluatorTest, OtherBoundsAreEnforced) {
   }
 }
 
+// Operand weights: a skewed table (small operands common, as in a network)
+// with zero entries; the bit-plane weighted sums must equal a scalar sum
+// of w_k |e_k|, and a max_wmed bound must hold for every accepted child.
+TEST_P(EvaluatorTest, WeightedMeanErrorMatchesScalarSumAndBoundHolds) {
+  std::vector<double> table(f.problem.num_vectors);
+  Rng trng(5, 9);
+  for (std::uint64_t k = 0; k < f.problem.num_vectors; ++k) {
+    const std::uint64_t a = k >> f.problem.b_width, b = k & ((1u << f.problem.b_width) - 1);
+    table[k] = (trng.next() % 7 == 0) ? 0.0 : 1000.0 / static_cast<double>(1 + a) / static_cast<double>(1 + b);
+  }
+  set_weights(f.problem, table);
+  ASSERT_TRUE(f.problem.weighted());
+  for (std::uint64_t k = 0; k < f.problem.num_vectors; ++k) {
+    EXPECT_EQ(f.problem.weights[k] == 0, table[k] == 0) << k;  // non-zero entries keep a weight >= 1
+  }
+  Evaluator ev(f.problem, f.kinds);
+  Bounds b;
+  b.eps = 1.0;
+  b.max_wmed = 0.0005;
+  Individual parent = ev.build(f.seed, b);
+  Rng rng(21, 4);
+  int accepted = 0;
+  for (int i = 0; i < 300; ++i) {
+    Genome child = parent.genome;
+    m.mutate(child, rng);
+    const Evaluation e = ev.evaluate(child, parent, b, parent.fitness);
+    if (e.outcome != Outcome::Evaluated && e.outcome != Outcome::Skipped) continue;
+    if (e.fitness > parent.fitness) continue;
+    const auto out = reference_outputs(child, f.kinds, f.problem);
+    std::uint64_t ref = 0;
+    for (std::uint64_t k = 0; k < f.problem.num_vectors; ++k) {
+      ref += f.problem.weights[k] * static_cast<std::uint64_t>(std::llabs(out[k] - f.problem.exact_values[k]));
+    }
+    EXPECT_EQ(e.stats.wsum, ref);
+    EXPECT_LE(weighted_med(f.problem, out), b.max_wmed);
+    EXPECT_DOUBLE_EQ(weighted_med(f.problem, out),
+                     static_cast<double>(ref) / (static_cast<double>(f.problem.weight_total) * f.problem.normalizer));
+    parent = ev.adopt(child, parent, e);
+    EXPECT_EQ(ev.exact_stats(parent, true).wsum, ref);
+    ++accepted;
+  }
+  EXPECT_GT(accepted, 0);
+  EXPECT_THROW(set_weights(f.problem, std::vector<double>(3, 1.0)), std::invalid_argument);
+  EXPECT_THROW(set_weights(f.problem, std::vector<double>(f.problem.num_vectors, 0.0)), std::invalid_argument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, EvaluatorTest, ::testing::Values("4x4u", "8x8s"));
 
 TEST(Bounds, ThresholdIsTheLargestErrorWithinEps) {

@@ -231,4 +231,76 @@ TEST(ApproxGaStage, RejectsABrokenNetlistNamingFileAndLine) {
   fs::remove_all(r.dir);
 }
 
+
+// A seed as a user brings it: module mult_8bits, ports A, B, OUT, unsigned,
+// on a PDK-shaped library without flowrun_transistors.
+TEST(ApproxGaStage, TakesAUserSeedWithItsOwnPortsModuleAndLibrary) {
+  const FlowRun r = flowrun(kData + "/ga_pdk.yaml", "pdk");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path out = r.dir / "ga" / "out";
+  const json m = json::parse(slurp(out / "metrics.json"));
+  EXPECT_EQ(m["cost_model"], "area");
+  EXPECT_FALSE(m.contains("transistors"));  // unknown, not 0
+  EXPECT_FALSE(m.contains("transistor_ratio"));
+  EXPECT_GT(m["seed_cost"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(m["seed_cost"].get<double>(), m["seed_area"].get<double>());
+  EXPECT_LT(m["cost_ratio"].get<double>(), 1.0);
+  EXPECT_NEAR(m["cost_ratio"].get<double>(), m["area"].get<double>() / m["seed_area"].get<double>(), 1e-12);
+  EXPECT_LE(m["wce"].get<double>(), 0.01);
+  const std::string v = slurp(out / "netlist.v");
+  EXPECT_NE(v.find("module mult_8bits"), std::string::npos) << v.substr(0, 2000);
+  EXPECT_NE(v.find("input  [7:0] A;"), std::string::npos);
+  EXPECT_NE(v.find("input  [7:0] B;"), std::string::npos);
+  EXPECT_NE(v.find("output [15:0] OUT;"), std::string::npos);
+  EXPECT_NE(slurp(r.dir / "ga" / "log.txt").find("cost: auto -> area"), std::string::npos);
+  // lut.bin of an unsigned 8x8 multiplier holds products above 32767 as uint16.
+  const std::string bin = slurp(out / "lut" / "lut.bin");
+  ASSERT_EQ(bin.size(), 131072u);
+  const auto last = static_cast<unsigned>(static_cast<unsigned char>(bin[131070])) |
+                    static_cast<unsigned>(static_cast<unsigned char>(bin[131071])) << 8;
+  EXPECT_GT(last, 60000u);  // about 255 * 255 = 65025
+  // Wrong names: one message naming the port and listing what is there.
+  const FlowRun bad = flowrun(kData + "/ga_pdk.yaml", "pdk_bad", "--set ga.y_port=Y");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("no port 'Y'"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("output OUT[16]"), std::string::npos) << bad.output;
+  fs::remove_all(r.dir);
+  fs::remove_all(bad.dir);
+}
+
+// An operand distribution (counts.csv as profile.operands writes it) and a
+// bound on the weighted mean error: the result meets it and reports wmed.
+TEST(ApproxGaStage, WeightedMeanErrorBoundFromOperandCounts) {
+  const fs::path dir = fs::temp_directory_path() / ("approx_weights_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "counts");
+  {
+    std::ofstream csv(dir / "counts" / "counts.csv");
+    for (int a = 0; a < 16; ++a) {
+      for (int b = 0; b < 16; ++b) csv << (b ? "," : "") << (a < 4 ? 1000 : 3) * (16 - b);
+      csv << "\n";
+    }
+    std::ofstream(dir / "counts" / "counts.json") << R"({"format": "flowrun.operand_counts/1", "mapping": "sign_magnitude"})";
+  }
+  std::string flow = slurp(kData + "/ga_4x4.yaml");
+  flow.replace(flow.find("mult4u_seed.v"), 13, kData + "/mult4u_seed.v");
+  flow.replace(flow.find("../../../../cells"), 17, std::string(FLOWRUN_CELLS_DIR));
+  flow.replace(flow.find("inputs: {netlist: "), 18, "inputs: {weights: " + (dir / "counts").string() + ", netlist: ");
+  std::ofstream(dir / "flow.yaml") << flow;
+  const FlowRun r = flowrun((dir / "flow.yaml").string(), "weights", "--set ga.max_wmed=0.004 --set ga.remap_every=0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json m = json::parse(slurp(r.dir / "ga" / "out" / "metrics.json"));
+  ASSERT_TRUE(m.contains("wmed"));
+  EXPECT_LE(m["wmed"].get<double>(), 0.004);
+  EXPECT_LT(m["cost_ratio"].get<double>(), 1.0);
+  EXPECT_NE(slurp(r.dir / "ga" / "out" / "netlist.v").find("wmed="), std::string::npos);
+  // Counts of a signed network do not index this unsigned multiplier.
+  std::ofstream(dir / "counts" / "counts.json") << R"({"format": "flowrun.operand_counts/1", "mapping": "signed"})";
+  const FlowRun bad = flowrun((dir / "flow.yaml").string(), "weights_bad", "--set ga.max_wmed=0.004");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("counts.json"), std::string::npos) << bad.output;
+  fs::remove_all(r.dir);
+  fs::remove_all(bad.dir);
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -40,6 +40,36 @@ std::vector<ParamSpec> shape_params() {
   };
 }
 
+std::vector<ParamSpec> port_params() {
+  return {
+      {.name = "a_port", .type = ParamType::String, .doc = "operand-a input port of the module", .default_value = "a"},
+      {.name = "b_port", .type = ParamType::String, .doc = "operand-b input port of the module", .default_value = "b"},
+      {.name = "y_port", .type = ParamType::String, .doc = "product output port of the module", .default_value = "y"},
+  };
+}
+
+namespace {
+bool plain_identifier(const std::string& s) {
+  return !s.empty() && (std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_') &&
+         s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string::npos;
+}
+}  // namespace
+
+void ports_from(const Context& ctx, MultShape& shape) {
+  shape.a_port = ctx.param<std::string>("a_port");
+  shape.b_port = ctx.param<std::string>("b_port");
+  shape.y_port = ctx.param<std::string>("y_port");
+  for (const auto& [param, value] : {std::pair{"a_port", shape.a_port}, std::pair{"b_port", shape.b_port},
+                                     std::pair{"y_port", shape.y_port}}) {
+    if (!plain_identifier(value))
+      throw StageError(std::string("param ") + param + ": '" + value +
+                       "' is not a plain Verilog identifier (letters, digits, '_', not starting with a digit)");
+  }
+  if (shape.a_port == shape.b_port || shape.a_port == shape.y_port || shape.b_port == shape.y_port)
+    throw StageError("params a_port, b_port, y_port: '" + shape.a_port + "', '" + shape.b_port + "', '" +
+                     shape.y_port + "' must be three different ports");
+}
+
 MultShape shape_from(const Context& ctx, bool needs_table) {
   MultShape s;
   s.a_width = static_cast<int>(ctx.param<std::int64_t>("a_width"));

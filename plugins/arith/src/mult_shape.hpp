@@ -15,6 +15,10 @@ struct MultShape {
   int b_width = 8;
   bool is_signed = true;
   std::string module;  // Verilog module name
+  // Port names of the module (a user's netlist may call them A, B, OUT).
+  std::string a_port = "a";
+  std::string b_port = "b";
+  std::string y_port = "y";
 
   int y_width() const { return a_width + b_width; }
   std::size_t rows() const { return std::size_t{1} << a_width; }
@@ -39,6 +43,10 @@ inline constexpr int kMaxTableInputBits = 20;
 
 // The shared params: a_width, b_width, signed, module.
 std::vector<ParamSpec> shape_params();
+// a_port, b_port, y_port: the port names of the module under test.
+std::vector<ParamSpec> port_params();
+// Reads and checks them into `shape` (plain Verilog identifiers, distinct).
+void ports_from(const Context& ctx, MultShape& shape);
 // Reads and checks them: throws StageError for a module name that is not a
 // plain Verilog identifier, and, when the stage needs the exhaustive table,
 // for more than kMaxTableInputBits input bits.

@@ -100,8 +100,10 @@ std::vector<std::int64_t> read_lut_folder(const fs::path& dir, const MultShape& 
       std::uint64_t raw = 0;
       for (std::size_t b = 0; b < bytes; ++b)
         raw |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[k * bytes + b])) << (8 * b);
+      // int16/int32 for a signed multiplier, uint16/uint32 for an unsigned
+      // one (an 8x8 unsigned product reaches 65025).
       std::int64_t v = static_cast<std::int64_t>(raw);
-      if ((raw >> (bytes * 8 - 1)) & 1u) v -= std::int64_t{1} << (bytes * 8);
+      if (shape.is_signed && ((raw >> (bytes * 8 - 1)) & 1u)) v -= std::int64_t{1} << (bytes * 8);
       if (v != values[k])
         throw StageError(bin.string() + ": entry " + std::to_string(k) + " (row " + std::to_string(k / shape.cols()) +
                          ", column " + std::to_string(k % shape.cols()) + ") is " + std::to_string(v) +

@@ -2,8 +2,9 @@
 // b_pattern (row i = a's bit pattern, column j = b's):
 //   lut/lut.csv     2^a_width lines of 2^b_width comma-separated decimal
 //                   values (signed when the multiplier is), no header
-//   lut/lut.bin     the same values, row-major, little-endian int16 when
-//                   y_width <= 16, else int32 (two's complement)
+//   lut/lut.bin     the same values, row-major, little-endian, 16 bits each
+//                   when y_width <= 16, else 32: int16/int32 (two's
+//                   complement) when signed, uint16/uint32 when unsigned
 //   expected.hex    one value per line, y_width bits as hex digits
 //                   ($readmemh), written for the testbench
 //   table.hex       one value per line as the testbench prints it (%h of

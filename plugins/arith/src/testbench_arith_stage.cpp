@@ -16,7 +16,8 @@ class TestbenchArithStage : public Stage {
  public:
   TestbenchArithStage() {
     spec_.kind = "testbench.arith";
-    spec_.version = "1";
+    // 2: a_port, b_port, y_port (the module's port names).
+    spec_.version = "2";
     spec_.summary = "Exhaustive goldenbrick testbench for a multiplier (all 2^(a+b) input pairs)";
     spec_.doc =
         "Writes a testbench folder (flowrun.testbench/1): testbench.json,\n"
@@ -28,7 +29,9 @@ class TestbenchArithStage : public Stage {
         "simulator's working folder (one y_width-bit hex value per line, in\n"
         "pair order) and prints\n"
         "  FLOWRUN_RESULT {\"status\":\"PASS\",\"vectors\":N,\"mismatches\":0}.\n"
-        "Widths are limited to a_width + b_width <= 20.";
+        "The module's ports are a_port, b_port (operands) and y_port (product):\n"
+        "a user's netlist may call them A, B and OUT. Widths are limited to\n"
+        "a_width + b_width <= 20.";
     spec_.inputs = {{.name = "lut", .type = "lut",
                      .doc = "optional lut/ folder (lut.csv) giving the expected products",
                      .optional = true}};
@@ -36,6 +39,7 @@ class TestbenchArithStage : public Stage {
                       .doc = "testbench folder: testbench.json, tb.v, expected.hex",
                       .file = "testbench/"}};
     spec_.params = shape_params();
+    for (auto& p : port_params()) spec_.params.push_back(std::move(p));
     spec_.params.push_back({.name = "max_report", .type = ParamType::Int,
                             .doc = "mismatches printed in the simulation log", .default_value = 10,
                             .min = 0, .max = 100000});
@@ -46,7 +50,8 @@ class TestbenchArithStage : public Stage {
   const StageSpec& spec() const override { return spec_; }
 
   void run(Context& ctx) const override {
-    const MultShape shape = shape_from(ctx);
+    MultShape shape = shape_from(ctx);
+    ports_from(ctx, shape);
     const bool from_lut = ctx.has_input("lut");
     std::vector<std::int64_t> expected;
     std::string source;

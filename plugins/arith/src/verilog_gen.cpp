@@ -80,7 +80,7 @@ std::string testbench_verilog(const MultShape& s, const std::string& provenance,
     << "y;\n  reg  " << range(s.y_width()) << "expected [0:N-1];\n"
     << "  reg  " << range(n_bits + 1) << "k;  // one bit wider than {a, b}, so the loop can end\n"
     << "  integer mismatches;\n  integer fd;\n\n"
-    << "  " << s.module << " dut (.a(a), .b(b), .y(y));\n\n"
+    << "  " << s.module << " dut (." << s.a_port << "(a), ." << s.b_port << "(b), ." << s.y_port << "(y));\n\n"
     << "  initial begin\n"
        "    $readmemh({`FLOWRUN_TBDIR, \"expected.hex\"}, expected);\n"
        "    fd = $fopen(\"table.hex\", \"w\");\n"

@@ -127,6 +127,21 @@ TEST(ArithFlow, SmallSweepVerifiesEveryInstanceAndGathersThem) {
 }
 
 // flows/approx_mult.yaml end to end with a 10 s GA.
+// A user's seed as it comes (module mult_8bits, ports A, B, OUT, unsigned,
+// a PDK-shaped library without transistor counts): approx.ga finds the
+// ports, testbench.arith drives them by name, Icarus simulates all 65536
+// pairs and verify.lut reads the unsigned lut.bin (products up to 65025).
+TEST(ArithFlow, UserSeedWithOwnPortNamesIsEvolvedSimulatedAndVerified) {
+  const FlowRun r = run_flowrun(kData + "/pdk_seed_chain.yaml", "pdk_chain");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.stage("verify").at("metrics").at("table_matches"), 1);
+  EXPECT_EQ(r.stage("ga").at("metrics").at("cost_model"), "area");
+  EXPECT_LT(r.stage("ga").at("metrics").at("cost_ratio").get<double>(), 1.0);
+  const std::string tb = slurp(r.dir / "lut_bench" / "out" / "testbench" / "tb.v");
+  EXPECT_NE(tb.find("mult_8bits dut (.A(a), .B(b), .OUT(y));"), std::string::npos) << tb;
+  fs::remove_all(r.dir);
+}
+
 TEST(ArithFlowE2E, ApproxMultFlowVerifiesTheEvolvedMultiplier) {
   const FlowRun r = run_flowrun(kSource + "/flows/approx_mult.yaml", "approx_mult", "--set ga.time_budget_s=10");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -54,6 +54,24 @@ TEST(TableIo, ReadsLutCsvAndCrossChecksLutBin) {
   EXPECT_NE(error_of([&] { read_lut_folder(dir, s); }).find("63 bytes, expected 64 (32 little-endian int16 values)"), std::string::npos);
 }
 
+TEST(TableIo, UnsignedLutBinHoldsProductsAbove32767) {
+  // 8x8 unsigned: 255 * 255 = 65025 is uint16 0xfe01, not -511.
+  const auto s = shape(8, 8, false);
+  const auto exact = flowrun::gates::exact_products(8, 8, false);
+  const auto dir = fresh_dir("lut_unsigned");
+  write_file(dir / "lut.csv", csv_of(exact, s));
+  std::string bin;
+  for (auto v : exact) {
+    const auto u = static_cast<std::uint16_t>(v);
+    bin += static_cast<char>(u & 0xff);
+    bin += static_cast<char>(u >> 8);
+  }
+  write_file(dir / "lut.bin", bin);
+  const auto read = read_lut_folder(dir, s);
+  EXPECT_EQ(read, exact);
+  EXPECT_EQ(read.back(), 65025);
+}
+
 TEST(TableIo, RejectsMalformedLutCsvWithPlace) {
   const auto s = shape(2, 2, true);
   const auto dir = fresh_dir("lut_bad");
