@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <numeric>
 
 namespace flowrun::cnn {
@@ -29,7 +30,7 @@ const std::vector<std::string>& default_layers() {
 StageSpec make_spec() {
   StageSpec s;
   s.kind = "trainer.cnn";
-  s.version = "1";
+  s.version = "2";  // 2: plots (the learning curve for report.html)
   s.summary = "Train a float CNN (conv2d / relu / maxpool / dense) on an images artifact";
   s.doc =
       "Mini-batch training with softmax cross-entropy (mean over the batch), Adam (beta1 0.9, beta2 0.999,\n"
@@ -47,6 +48,8 @@ StageSpec make_spec() {
   s.inputs.push_back({"dataset", "images", "images artifact (dataset.idx)", ""});
   s.outputs.push_back({"model", "model", "float CNN (model.json + float32 tensors, format flowrun.cnn/1)", "model/"});
   s.outputs.push_back({"curve", "table", "learning curve, one row per epoch", "curve.csv"});
+  s.outputs.push_back({"plots", "plot", "the learning curve as plots for report.html: loss and accuracy per epoch",
+                       "plots/"});
   s.params = {
       param("layers", ParamType::StringList, default_layers(),
             "the network, one layer per item: 'conv2d OUT kernel=K [stride=S] [padding=P]', 'relu', "
@@ -73,6 +76,25 @@ std::string num(double v) {
 }
 
 std::string opt_num(const std::optional<double>& v) { return v ? num(*v) : std::string(); }
+
+// curve.csv as plots (docs/report.md); a split without images is a gap.
+void write_curve_plots(const std::vector<train::EpochStats>& curve, const fs::path& dir) {
+  const double gap = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> epoch, loss, train, val, test;
+  for (const auto& st : curve) {
+    epoch.push_back(st.epoch);
+    loss.push_back(st.train_loss);
+    train.push_back(st.train_accuracy);
+    val.push_back(st.val_accuracy.value_or(gap));
+    test.push_back(st.test_accuracy.value_or(gap));
+  }
+  Plot::line("Learning curve: loss", "epoch", "mean cross-entropy").add_series("train", epoch, loss).write(dir / "loss.json");
+  Plot::line("Learning curve: accuracy", "epoch", "accuracy")
+      .add_series("train (while training)", epoch, train)
+      .add_series("val", epoch, val)
+      .add_series("test", epoch, test)
+      .write(dir / "accuracy.json");
+}
 
 class TrainerCnn final : public Stage {
  public:
@@ -167,6 +189,7 @@ class TrainerCnn final : public Stage {
       csv << st.epoch << ',' << num(st.train_loss) << ',' << num(st.train_accuracy) << ','
           << opt_num(st.val_accuracy) << ',' << opt_num(st.test_accuracy) << '\n';
     if (!csv.flush()) throw StageError(ctx.output("curve").string() + ": write failed");
+    write_curve_plots(r.curve, ctx.output("plots"));
 
     for (auto it = m.begin(); it != m.end(); ++it) ctx.metric(it.key(), it.value());
     double train_s = 0, eval_s = 0;
