@@ -6,10 +6,14 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 
 namespace flowrun {
@@ -29,12 +33,32 @@ const char* to_string(StageStatus s) {
 void write_file_atomic(const fs::path& file, const std::string& text) {
   fs::path tmp = file;
   tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw std::runtime_error(tmp.string() + ": cannot write");
+  // stdio rather than a stream: a failed write or close must say why
+  // (ENOSPC above all), and a half-written temporary must not stay behind.
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(tmp.string() + ": cannot create: " + std::strerror(errno));
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                       std::fflush(f) == 0;
+  const int err = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!written || !closed) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw std::runtime_error(tmp.string() + ": cannot write: " +
+                             std::strerror(written ? errno : err));
   }
   fs::rename(tmp, file);
+}
+
+std::string file_system_full(const fs::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return "";
+  // Root may write into the blocks reserved for it, everyone else may not.
+  const unsigned long long blocks = ::geteuid() == 0 ? st.f_bfree : st.f_bavail;
+  const unsigned long long free_bytes = blocks * st.f_frsize;
+  if (free_bytes >= kDiskFullBytes) return "";
+  return "the file system holding " + dir.string() + " is full (" + std::to_string(free_bytes) +
+         " bytes free)";
 }
 
 void discard_outputs(const fs::path& stage_dir) {
@@ -139,6 +163,8 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
     inst.stage->run(ctx);
     outcome.run_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
     if (cancel.load()) throw StageError("cancelled");
+    if (std::string full = file_system_full(dir); !full.empty())
+      throw StageError(full + "; the stage's outputs may be incomplete and are not trusted");
     for (const auto& port : inst.stage->spec().outputs) {
       const fs::path p = tmp / port.file;
       const bool want_dir = port.file.back() == '/';
@@ -158,7 +184,10 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
   } catch (const std::exception& e) {
     outcome.status = StageStatus::Failed;
     outcome.error = e.what();
-    logger->error("stage failed: {}", e.what());
+    // A stage's own "cannot write" is clearer with the reason beside it.
+    if (outcome.error.find(" is full (") == std::string::npos)
+      if (std::string full = file_system_full(dir); !full.empty()) outcome.error += " (" + full + ")";
+    logger->error("stage failed: {}", outcome.error);
     discard_outputs(dir);
   } catch (...) {
     outcome.status = StageStatus::Failed;
@@ -170,7 +199,17 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
   outcome.seconds = std::chrono::duration<double>(clock::now() - start).count();
   logger->info("{} in {:.3f} s", to_string(outcome.status), outcome.seconds);
   logger->flush();
-  write_manifest(job, outcome);
+  try {
+    write_manifest(job, outcome);
+  } catch (const std::exception& e) {
+    // No manifest, no trust: out/ without an "ok" manifest is discarded by
+    // the next run, but discard it now so nothing half-done is left.
+    discard_outputs(dir);
+    outcome.status = StageStatus::Failed;
+    outcome.outputs = json::object();
+    outcome.error = std::string("cannot write the stage manifest: ") + e.what();
+    logger->error("{}", outcome.error);
+  }
   return outcome;
 }
 

@@ -1,7 +1,8 @@
 // Running one stage in this process: a fresh temporary output folder, the
 // stage's run(), a check that every declared output exists, then an atomic
 // rename into <stage>/out and the manifest. A stage that throws or is
-// killed never leaves an out/ folder or an "ok" manifest behind.
+// killed never leaves an out/ folder or an "ok" manifest behind, and a
+// stage that ends on a full file system fails (its writes may be cut short).
 #pragma once
 
 #include "site_config.hpp"
@@ -27,7 +28,16 @@ StageOutcome outcome_from_manifest(const json& manifest);
 // Removes outputs and temporaries of a stage that did not succeed.
 void discard_outputs(const fs::path& stage_dir);
 
-// Writes text to a file through a temporary file and a rename.
+// Writes text to a file through a temporary file and a rename; throws with
+// the system's reason (e.g. "No space left on device") and leaves no
+// temporary behind.
 void write_file_atomic(const fs::path& file, const std::string& text);
+
+// Below this many free bytes a file system counts as full: a stage that
+// finished there may have had writes cut short without noticing (a stream
+// whose last flush failed silently), so its outputs are not trusted.
+constexpr unsigned long long kDiskFullBytes = 64 * 1024;
+// "" when dir's file system has room, else a sentence saying it is full.
+std::string file_system_full(const fs::path& dir);
 
 }  // namespace flowrun
