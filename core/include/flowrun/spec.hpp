@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,31 @@ struct PortSpec {
                           // e.g. every instance of a swept stage
 };
 
+// How many threads a stage runs (ctx.threads() hands it the number it got).
+// The scheduler never runs more threads at once than it has cores (or -j),
+// and a cluster job asks for what the stage declares.
+struct ThreadUse {
+  enum class Kind {
+    UpTo,   // any number from 1 to `count` (0: up to every core), shared out
+    Fixed,  // exactly `count` (fewer only when the machine has fewer cores)
+    All,    // every core of the machine (on a cluster: a whole node)
+  };
+  Kind kind = Kind::UpTo;
+  int count = 0;
+
+  static ThreadUse up_to(int n) { return {Kind::UpTo, n}; }
+  static ThreadUse fixed(int n) { return {Kind::Fixed, n}; }
+  static ThreadUse all() { return {Kind::All, 0}; }
+};
+
+// What a stage uses while it runs. A flow may override each part per stage
+// (`resources: {threads: 4, mem: 8G, time: 30m}`, docs/flow-format.md).
+struct ResourceSpec {
+  // Default: up to every core, shared with the stages ready at the same time.
+  ThreadUse threads;
+  std::int64_t mem_mb = 0;  // memory estimate in MiB; 0: unknown (small)
+};
+
 struct StageSpec {
   std::string kind;     // "family.name", e.g. "trainer.logistic"
   std::string version;  // the stage's own version; part of the cache key
@@ -67,6 +93,8 @@ struct StageSpec {
   // Metrics shown in the summary table at the end of a run (all metrics
   // are in report.json either way); empty: the first few by name.
   std::vector<std::string> key_metrics;
+  // Threads and memory the stage uses (see ResourceSpec).
+  ResourceSpec resources;
 
   const PortSpec* input(const std::string& name) const {
     for (const auto& p : inputs) if (p.name == name) return &p;

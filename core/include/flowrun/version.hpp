@@ -5,7 +5,7 @@
 
 // Bumped whenever a public SDK type changes layout or meaning. The loader
 // refuses a plugin built against another ABI version before calling into it.
-#define FLOWRUN_ABI_VERSION 1u
+#define FLOWRUN_ABI_VERSION 2u  // 2: StageSpec::resources
 
 // A tag naming the compiler family, its major version and the C++ standard
 // library; C++ objects only cross the plugin boundary when the tags agree.

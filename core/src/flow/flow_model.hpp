@@ -2,6 +2,8 @@
 // executors work from. Produced by the flow parser (flow_parser.hpp).
 #pragma once
 
+#include "resources.hpp"
+
 #include <flowrun/spec.hpp>
 #include <flowrun/stage.hpp>
 
@@ -52,6 +54,9 @@ struct StageInstance {
   std::vector<std::string> after;  // instance names that must finish first
   SourceLoc loc;
   std::string description;  // the stage's `description:` (${...} substituted)
+  // Threads, memory and time limit: the stage's declaration, then the
+  // flow's `resources:` (never part of the cache key: results do not depend on them).
+  StageResources resources;
 };
 
 struct Flow {

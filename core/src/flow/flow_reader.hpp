@@ -24,7 +24,8 @@ namespace flowrun::flow_reader {
 inline const std::vector<std::string> kTopKeys = {"name", "description", "vars", "plugins",
                                                   "stages"};
 inline const std::vector<std::string> kStageKeys = {"uses",  "with",   "inputs",
-                                                    "after", "matrix", "description"};
+                                                    "after", "matrix", "description",
+                                                    "resources"};
 inline const std::string kCommandLine = "<command line>";
 
 inline std::string join(const std::vector<std::string>& v) {
@@ -131,6 +132,7 @@ class FlowReader {
   std::optional<BaseSource> read_source(RawStage& raw, const PortSpec& port,
                                         const YAML::Node& item);
   void read_after(RawStage& raw, const YAML::Node& after);
+  void read_resources(RawStage& raw, const YAML::Node& resources);
   void check_outputs(const RawStage& raw, const SourceLoc& uses_loc);
   void apply_override(size_t index, const std::string& arg);
   void resolve_params(RawStage& raw);

@@ -66,6 +66,8 @@ void FlowReader::read_stage(RawStage& raw) {
   }
   raw.base.kind = *kind;
   raw.base.stage = stage;
+  raw.base.resources.spec = stage->spec().resources;
+  if (auto it = keys.find("resources"); it != keys.end()) read_resources(raw, it->second.value);
   check_outputs(raw, uses_loc);
 
   if (auto it = keys.find("with"); it != keys.end()) read_with(raw, it->second.value);
@@ -309,6 +311,44 @@ void FlowReader::read_after(RawStage& raw, const YAML::Node& after) {
     }
     if (std::find(raw.base.after.begin(), raw.base.after.end(), *name) == raw.base.after.end())
       raw.base.after.push_back(*name);
+  }
+}
+
+}  // namespace flowrun::flow_reader
+
+namespace flowrun::flow_reader {
+
+// `resources: {threads: 4 | "up to 8" | all, mem: 8G, time: 30m}`: each key
+// overrides the stage's own declaration for every instance of the stage.
+void FlowReader::read_resources(RawStage& raw, const YAML::Node& node) {
+  static const std::vector<std::string> known = {"threads", "mem", "time"};
+  if (!node.IsMap()) {
+    error(at(node), "`resources` of stage '" + raw.name +
+                        "' must be a map such as {threads: 4, mem: 8G, time: 30m}");
+    return;
+  }
+  for (auto& e : entries(node, "`resources` of stage '" + raw.name + "'")) {
+    if (std::find(known.begin(), known.end(), e.key) == known.end()) {
+      std::string help = did_you_mean(e.key, known);
+      if (help.empty()) help = " (known keys: " + join(known) + ")";
+      error(at(e.key_node), "unknown key '" + e.key + "' in `resources` of stage '" + raw.name +
+                                "'" + help);
+      continue;
+    }
+    auto text = scalar_text(e.value, "`resources." + e.key + "`");
+    if (!text) continue;
+    std::string problem;
+    const std::string what = "`resources." + e.key + "` of stage '" + raw.name + "': ";
+    if (e.key == "threads") {
+      if (auto t = parse_threads(*text, problem)) raw.base.resources.spec.threads = *t;
+      else error(at(e.value), what + problem);
+    } else if (e.key == "mem") {
+      if (auto m = parse_mem_mb(*text, problem)) raw.base.resources.spec.mem_mb = *m;
+      else error(at(e.value), what + problem);
+    } else {
+      if (auto s = parse_duration_s(*text, problem)) raw.base.resources.time_s = *s;
+      else error(at(e.value), what + problem);
+    }
   }
 }
 

@@ -122,6 +122,7 @@ std::vector<StageInstance> expand_sweeps(const std::vector<BaseStage>& stages,
       inst.base_name = base.name;
       inst.kind = base.kind;
       inst.description = base.description;
+      inst.resources = base.resources;
       inst.stage = base.stage;
       inst.loc = base.loc;
       inst.params = base.params;

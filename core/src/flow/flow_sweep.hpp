@@ -50,6 +50,7 @@ struct BaseStage {
   std::vector<BaseInput> inputs;
   std::vector<std::string> after;
   std::string description;
+  StageResources resources;
 };
 
 // `order` lists every index of `stages` with producers first. Instances

@@ -1,11 +1,13 @@
 #include "engine.hpp"
 
 #include "hashing.hpp"
+#include "resources.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -70,8 +72,10 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
   summary.run_id = make_run_id();
   fs::create_directories(options.run_dir);
 
-  // A pool of `jobs` workers. Each takes the next ready stage itself, so a
-  // chain of stages runs without handing work between threads.
+  // A pool of workers. Each takes the next ready stage itself, so a chain of
+  // stages runs without handing work between threads. Locally the threads
+  // of running stages never add up to more than `jobs` (cores or -j); a
+  // cluster executor gets every ready stage at once and the cluster decides.
   std::mutex mutex;
   std::condition_variable changed;
   std::map<std::string, StageStatus> state;
@@ -82,22 +86,41 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
   std::map<std::string, std::vector<std::string>> deps;
   for (const auto& s : flow.stages) deps[s.name] = dependencies(s);
   const int jobs = std::max(1, options.jobs);
+  const bool remote = executor.remote();
+  ThreadBudget budget;
+  budget.total = jobs;
+  budget.mem_total_mb = physical_memory_mb();
   int running = 0;
 
-  // Under the lock: skips what can no longer run and returns the first
-  // ready stage (declaration order), or null. `left` says whether any stage
-  // is still pending.
-  auto next_ready = [&](bool& left) -> const StageInstance* {
+  struct Grant {
+    const StageInstance* inst;
+    int threads;
+  };
+  // What a cluster job asks for: the declared count, 0 for a whole node,
+  // -1 for the executor's default (a stage that declares nothing).
+  auto remote_threads = [](const ThreadUse& t) {
+    if (t.kind == ThreadUse::Kind::All) return 0;
+    return t.count > 0 ? t.count : -1;
+  };
+
+  // Under the lock: skips what can no longer run and returns the stages to
+  // start now with their threads (empty: wait). Ready stages start in
+  // declaration order; one that has to wait for threads holds back the
+  // ones after it, so a stage asking for many threads is not starved.
+  // A cluster executor that batches gets every ready instance of the first
+  // ready stage's sweep at once. `left` says whether any stage is pending.
+  auto next_ready = [&](bool& left) -> std::vector<Grant> {
     left = false;
+    std::vector<const StageInstance*> ready;
     for (const auto& inst : flow.stages) {
       if (state[inst.name] != StageStatus::Pending) continue;
-      bool ready = true, blocked = false;
+      bool ok = true, blocked = false;
       for (const auto& d : deps[inst.name]) {
         StageStatus s = state[d];
         if (s == StageStatus::Failed || s == StageStatus::Skipped) blocked = true;
-        else if (s != StageStatus::Ok && s != StageStatus::Cached) ready = false;
+        else if (s != StageStatus::Ok && s != StageStatus::Cached) ok = false;
       }
-      if (blocked || (ready && cancel.load())) {
+      if (blocked || (ok && cancel.load())) {
         state[inst.name] = StageStatus::Skipped;
         summary.stages[inst.name].outcome.status = StageStatus::Skipped;
         board.finished(inst.name, StageStatus::Skipped, 0,
@@ -106,42 +129,141 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
         continue;
       }
       left = true;
-      if (ready) return &inst;
+      if (ok) ready.push_back(&inst);
     }
-    return nullptr;
+    std::vector<Grant> out;
+    if (ready.empty()) return out;
+    const StageInstance* first = ready.front();
+    if (remote) {
+      const int t = remote_threads(first->resources.spec.threads);
+      out.push_back({first, t});
+      if (executor.batches() && !first->matrix.empty())
+        for (size_t i = 1; i < ready.size(); ++i)
+          if (ready[i]->base_name == first->base_name) out.push_back({ready[i], t});
+    } else {
+      const int t = budget.grant(first->resources.spec, static_cast<int>(ready.size()), running == 0);
+      if (t == 0) return out;
+      budget.used += t;
+      budget.mem_used_mb += first->resources.spec.mem_mb;
+      out.push_back({first, t});
+    }
+    for (const auto& g : out) state[g.inst->name] = StageStatus::Running;
+    running += static_cast<int>(out.size());
+    return out;
   };
 
-  auto execute = [&](const StageInstance& in, const std::map<std::string, json>& upstream) {
-    StageOutcome outcome;
+  // Builds the job and looks it up in the cache; null job when cached or
+  // when the job could not be built (outcome says which).
+  auto prepare = [&](const StageInstance& in, int threads,
+                     const std::map<std::string, json>& upstream, StageOutcome& outcome) {
+    std::optional<StageJob> job;
     try {
-      StageJob job = build_job(flow, in, options.run_dir,
-                               [&](const std::string& s) { return upstream.at(s); });
-      job.threads = jobs;
-      if (auto hit = cache.lookup(job)) {
+      job = build_job(flow, in, options.run_dir,
+                      [&](const std::string& s) { return upstream.at(s); });
+      job->threads = threads;
+      if (auto hit = cache.lookup(*job)) {
         outcome = *hit;
-      } else {
-        board.started(in.name);
-        ProgressSink sink{[&](double f, std::string_view st) { board.progress(in.name, f, st); }};
-        outcome = executor.run(job, sink);
-        if (outcome.status == StageStatus::Ok) cache.store(job, outcome);
+        job.reset();
       }
     } catch (const std::exception& e) {
+      job.reset();
       outcome.status = StageStatus::Failed;
       outcome.error = e.what();
     }
-    std::string note;
-    if (outcome.status == StageStatus::Failed)
-      note = outcome.error + " (log: " + (fs::path(in.dir) / "log.txt").string() + ")";
-    board.finished(in.name, outcome.status, outcome.seconds, note);
-    return outcome;
+    return job;
+  };
+
+  auto note_of = [](const StageInstance& in, const StageOutcome& o) {
+    if (o.status != StageStatus::Failed) return std::string();
+    return o.error + " (log: " + (fs::path(in.dir) / "log.txt").string() + ")";
+  };
+
+  // Under the lock: records a finished stage and gives back its threads.
+  auto finish = [&](const Grant& g, StageOutcome outcome, double started_s) {
+    const StageInstance& in = *g.inst;
+    board.finished(in.name, outcome.status, outcome.seconds, note_of(in, outcome));
+    auto& rec = summary.stages[in.name];
+    state[in.name] = outcome.status;
+    rec.outcome = std::move(outcome);
+    rec.started_s = started_s;
+    rec.finished_s = std::chrono::duration<double>(clock::now() - start).count();
+    if (!remote) {
+      budget.used -= g.threads;
+      budget.mem_used_mb -= in.resources.spec.mem_mb;
+    }
+    --running;
+    changed.notify_all();
+  };
+
+  auto run_grants = [&](std::unique_lock<std::mutex>& lock, const std::vector<Grant>& grants) {
+    std::vector<std::map<std::string, json>> upstream(grants.size());
+    for (size_t i = 0; i < grants.size(); ++i)
+      for (const auto& d : deps[grants[i].inst->name])
+        upstream[i][d] = summary.stages[d].outcome.outputs;
+    lock.unlock();
+    const double started_s = std::chrono::duration<double>(clock::now() - start).count();
+    std::vector<StageJob> to_run;
+    std::vector<size_t> index;  // to_run[i] is grants[index[i]]
+    for (size_t i = 0; i < grants.size(); ++i) {
+      StageOutcome outcome;
+      auto job = prepare(*grants[i].inst, grants[i].threads, upstream[i], outcome);
+      if (job) {
+        to_run.push_back(std::move(*job));
+        index.push_back(i);
+      } else {
+        std::lock_guard guard(mutex);
+        finish(grants[i], std::move(outcome), started_s);
+      }
+    }
+    if (!to_run.empty()) {
+      std::vector<ProgressSink> sinks;
+      for (size_t k = 0; k < to_run.size(); ++k) {
+        const std::string name = grants[index[k]].inst->name;
+        board.started(name);
+        sinks.push_back({[&board, name](double f, std::string_view st) { board.progress(name, f, st); }});
+      }
+      auto done = [&](size_t k, StageOutcome outcome) {
+        if (outcome.status == StageStatus::Ok) {
+          try {
+            cache.store(to_run[k], outcome);
+          } catch (const std::exception& e) {
+            outcome.status = StageStatus::Failed;
+            outcome.error = e.what();
+          }
+        }
+        std::lock_guard guard(mutex);
+        finish(grants[index[k]], std::move(outcome), started_s);
+      };
+      std::vector<bool> reported(to_run.size(), false);
+      try {
+        if (to_run.size() == 1) {
+          reported[0] = true;
+          done(0, executor.run(to_run[0], sinks[0]));
+        } else {
+          executor.run_batch(to_run, sinks, [&](size_t k, StageOutcome o) {
+            reported[k] = true;
+            done(k, std::move(o));
+          });
+        }
+      } catch (const std::exception& e) {
+        for (size_t k = 0; k < to_run.size(); ++k) {
+          if (reported[k]) continue;
+          StageOutcome o;
+          o.status = StageStatus::Failed;
+          o.error = e.what();
+          done(k, std::move(o));
+        }
+      }
+    }
+    lock.lock();
   };
 
   auto worker = [&] {
     std::unique_lock lock(mutex);
     for (;;) {
       bool left = false;
-      const StageInstance* inst = next_ready(left);
-      if (!inst) {
+      const std::vector<Grant> grants = next_ready(left);
+      if (grants.empty()) {
         if (!left && running == 0) {
           changed.notify_all();
           return;
@@ -150,26 +272,15 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
         changed.wait(lock);
         continue;
       }
-      state[inst->name] = StageStatus::Running;
-      ++running;
-      std::map<std::string, json> upstream;
-      for (const auto& d : deps[inst->name]) upstream[d] = summary.stages[d].outcome.outputs;
-      lock.unlock();
-      const double started_s = std::chrono::duration<double>(clock::now() - start).count();
-      StageOutcome outcome = execute(*inst, upstream);
-      const double finished_s = std::chrono::duration<double>(clock::now() - start).count();
-      lock.lock();
-      state[inst->name] = outcome.status;
-      summary.stages[inst->name].outcome = std::move(outcome);
-      summary.stages[inst->name].started_s = started_s;
-      summary.stages[inst->name].finished_s = finished_s;
-      --running;
-      changed.notify_all();
+      run_grants(lock, grants);
     }
   };
 
   std::vector<std::thread> workers;
-  const int pool = std::min<int>(jobs, static_cast<int>(flow.stages.size()));
+  // Locally each running stage holds at least one of `jobs` threads; a
+  // cluster executor may have every stage in flight (each worker mostly waits).
+  const int wanted = remote ? 256 : jobs;
+  const int pool = std::min<int>(wanted, static_cast<int>(flow.stages.size()));
   for (int i = 1; i < pool; ++i) workers.emplace_back(worker);
   worker();
   for (auto& w : workers) w.join();

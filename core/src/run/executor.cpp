@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include "slurm_executor.hpp"
 #include "tool_runner.hpp"
 
 #include <csignal>
@@ -77,11 +78,12 @@ class IsolatedExecutor final : public Executor {
 
 }  // namespace
 
-std::vector<std::string> executor_names() { return {"local", "isolate"}; }
+std::vector<std::string> executor_names() { return {"local", "isolate", "slurm"}; }
 
 std::unique_ptr<Executor> make_executor(const std::string& name, const ExecutorEnv& env) {
   if (name == "local") return std::make_unique<LocalExecutor>(env);
   if (name == "isolate") return std::make_unique<IsolatedExecutor>(env);
+  if (name == "slurm") return make_slurm_executor(env);
   return nullptr;
 }
 

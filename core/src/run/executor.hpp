@@ -11,6 +11,7 @@
 #include "stage_job.hpp"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,9 +32,22 @@ class Executor {
   virtual std::string name() const = 0;
   // Runs the job; must leave the stage's manifest in the run directory.
   virtual StageOutcome run(const StageJob& job, const ProgressSink& sink) = 0;
+
+  // A cluster executor: the cluster owns CPUs and memory, so the scheduler
+  // hands out every ready stage at once instead of sharing local cores, and
+  // job.threads is what the job asks for (0: a whole node).
+  virtual bool remote() const { return false; }
+  // Whether run_batch does better than one run() per job (a job array).
+  virtual bool batches() const { return false; }
+  // Runs ready instances of one swept stage together; calls done(i, outcome)
+  // as each finishes (from this thread). Default: one after the other.
+  virtual void run_batch(const std::vector<StageJob>& jobs, const std::vector<ProgressSink>& sinks,
+                         const std::function<void(size_t, StageOutcome)>& done) {
+    for (size_t i = 0; i < jobs.size(); ++i) done(i, run(jobs[i], sinks[i]));
+  }
 };
 
-// Known names: "local", "isolate". Returns null for an unknown name.
+// Known names: "local", "isolate", "slurm". Returns null for an unknown name.
 std::unique_ptr<Executor> make_executor(const std::string& name, const ExecutorEnv& env);
 std::vector<std::string> executor_names();
 

@@ -59,6 +59,7 @@ json make_report(const Flow& flow, const RunSummary& summary) {
               {"log", (fs::path(inst.dir) / "log.txt").generic_string()}};
     if (!inst.matrix.empty()) s["matrix"] = inst.matrix;
     if (o.status == StageStatus::Failed) s["error"] = o.error;
+    if (!o.job.is_null()) s["job"] = o.job;  // cluster executors: the job that ran it
     add_report_page_fields(s, inst, rec);
     stages[inst.name] = s;
   }

@@ -27,7 +27,7 @@ struct StageJob {
   std::map<std::string, std::vector<ArtifactRef>> inputs;  // port -> artifacts
   std::string cache_key;
   json key_material;   // what went into the cache key (kept in the manifest)
-  int threads = 1;
+  int threads = 1;  // local: the scheduler's grant; cluster: CPUs to ask for (0: a whole node)
 
   fs::path stage_dir() const { return run_dir / instance->dir; }
 };
@@ -42,6 +42,9 @@ struct StageOutcome {
   json metrics = json::object();
   json outputs = json::object();  // port -> {"path": "<dir>/out/x", "sha256": ...}
   std::string error;
+  // Cluster executors: the job that ran the stage ({"scheduler": "slurm",
+  // "job_id": "12_3", "state": ..., "reason": ...}); null for local stages.
+  json job;
 };
 
 }  // namespace flowrun

@@ -1,12 +1,15 @@
 #include "site_config.hpp"
 
 #include "install_paths.hpp"
+#include "resources.hpp"
 #include "yaml_json.hpp"
 #include "yaml_limits.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <set>
@@ -31,6 +34,79 @@ fs::path default_cache_dir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "flowrun";
   if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "flowrun";
   return fs::temp_directory_path() / "flowrun-cache";
+}
+
+// `slurm: {partition: P, account: A, qos: Q, sbatch_options: [...],
+// run_root: DIR, node_failure_retries: N, poll_seconds: S,
+// default_threads: N, default_mem: 4G, default_time: 1h}`.
+SlurmSite read_slurm(const fs::path& file, const YAML::Node& v,
+                     const std::function<fs::path(const YAML::Node&, const std::string&)>& path_of) {
+  static const std::vector<std::string> known = {
+      "partition", "account", "qos", "sbatch_options", "run_root", "node_failure_retries",
+      "poll_seconds", "default_threads", "default_mem", "default_time"};
+  SlurmSite s;
+  if (!v.IsMap()) throw SiteConfigError(where(file, v) + "slurm: expected a map of settings");
+  std::string problems;
+  auto fail = [&](const YAML::Node& n, const std::string& msg) {
+    problems += std::string(problems.empty() ? "" : "\n") + where(file, n) + "slurm." + msg;
+  };
+  for (const auto& kv : v) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& n = kv.second;
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail(kv.first, key + ": unknown key (known: " + list + ")");
+      continue;
+    }
+    if (key == "sbatch_options") {
+      if (!n.IsSequence()) {
+        fail(n, key + ": expected a list of sbatch arguments, e.g. [--constraint=avx2]");
+        continue;
+      }
+      for (const auto& o : n) {
+        if (!o.IsScalar() || o.Scalar().rfind("-", 0) != 0) fail(o, key + ": expected an option starting with '-'");
+        else s.sbatch_options.push_back(o.Scalar());
+      }
+      continue;
+    }
+    if (!n.IsScalar()) {
+      fail(n, key + ": expected a single value");
+      continue;
+    }
+    const std::string text = n.Scalar();
+    std::string problem;
+    auto number = [&](double lo, double hi) -> std::optional<double> {
+      try {
+        size_t used = 0;
+        double d = std::stod(text, &used);
+        if (used == text.size() && d >= lo && d <= hi) return d;
+      } catch (const std::exception&) {
+      }
+      fail(n, key + ": expected a number from " + std::to_string(static_cast<long>(lo)) + " to " +
+                  std::to_string(static_cast<long>(hi)) + ", got '" + text + "'");
+      return std::nullopt;
+    };
+    if (key == "partition") s.partition = text;
+    else if (key == "account") s.account = text;
+    else if (key == "qos") s.qos = text;
+    else if (key == "run_root") s.run_root = path_of(n, "slurm.run_root");
+    else if (key == "node_failure_retries") {
+      if (auto d = number(0, 100)) s.node_failure_retries = static_cast<int>(*d);
+    } else if (key == "poll_seconds") {
+      if (auto d = number(0.05, 3600)) s.poll_seconds = *d;
+    } else if (key == "default_threads") {
+      if (auto d = number(1, 4096)) s.default_threads = static_cast<int>(*d);
+    } else if (key == "default_mem") {
+      if (auto m = parse_mem_mb(text, problem)) s.default_mem_mb = *m;
+      else fail(n, key + ": " + problem);
+    } else if (key == "default_time") {
+      if (auto t = parse_duration_s(text, problem)) s.default_time_s = *t;
+      else fail(n, key + ": " + problem);
+    }
+  }
+  if (!problems.empty()) throw SiteConfigError(problems);
+  return s;
 }
 
 }  // namespace
@@ -103,6 +179,9 @@ SiteConfig load_site_config(const fs::path& explicit_file) {
         if (!v.IsScalar()) throw SiteConfigError(where(site.file, v) + "executor: expected a name");
         site.executor = v.Scalar();
         site.values[key] = site.executor;
+      } else if (key == "slurm") {
+        site.slurm = read_slurm(site.file, v, path_of);
+        site.values[key] = yaml_to_json(v);
       } else if (path_keys.count(key)) {
         fs::path p = path_of(v, key);
         if (key == "cache_dir") site.cache_dir = p;
