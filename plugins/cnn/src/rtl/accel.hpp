@@ -14,12 +14,15 @@
 //   design_json()     the description testbench.cnn and users read
 #pragma once
 
+#include "rtl/mac_multiplier.hpp"
+
 #include <flowrun_cnn/qmodel.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,9 @@ struct CompileOptions {
   std::vector<std::string> layer_banking;  // "conv1=4" overrides
   Partition partition = Partition::Cyclic;
   std::string generator = "rtl.cnn";       // written into file headers
+  // A multiplier netlist instantiated as every lane's MAC multiplier instead
+  // of the exact int8 product (null: exact); its file joins the sources.
+  std::shared_ptr<const MacMultiplier> multiplier;
 };
 
 // An activation map as stored in banked memory: channel-last, channels padded

@@ -38,6 +38,13 @@ nlohmann::json design_json(const QModel& q, const Schedule& s, const MemoryPlan&
                   {"banking", o.banking},
                   {"layer_banking", o.layer_banking},
                   {"partition", to_string(o.partition)}};
+  if (o.multiplier) {
+    const MacMultiplier& mm = *o.multiplier;
+    d["mac_multiplier"] = {{"module", mm.module},   {"file", mm.file_name}, {"source", mm.source},
+                           {"sha256", mm.sha256},   {"mapping", mm.mapping}, {"a_port", mm.a_port},
+                           {"b_port", mm.b_port},   {"y_port", mm.y_port},   {"cells", mm.cells},
+                           {"area", mm.area}};
+  }
   d["arithmetic"] = {{"input_shift", s.input_shift},
                      {"rounding", to_string(q.rounding)},
                      {"saturation", to_string(q.saturation)},

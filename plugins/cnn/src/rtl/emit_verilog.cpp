@@ -112,6 +112,7 @@ class Emitter {
       files.push_back({top_ + "_seq_" + s_.layers[i].name + ".v", sequencer(i)});
     }
     files.insert(files.begin(), VerilogFile{top_ + ".v", top()});
+    if (o_.multiplier) files.push_back({o_.multiplier->file_name, o_.multiplier->text});
     return files;
   }
 
@@ -770,15 +771,52 @@ class Emitter {
     os << "  wire [" << F_ * 32 - 1 << ":0] s3_acc_all;  // lane j's group result at [j*32 +: 32]\n"
        << "  genvar j;\n  generate\n    for (j = 0; j < " << F_ << "; j = j + 1) begin : lane\n"
        << "      // S1 -> S2: product (MAC) or the value itself (maxpool)\n"
-       << "      wire [7:0] v8 = s1_v[j*8 +: 8];\n"
-       << "      wire signed [15:0] x16 = {{8{s1_x[7]}}, s1_x};\n"
-       << "      wire signed [15:0] v16 = {{8{v8[7]}}, v8};\n"
-       << "      reg signed [15:0] p;\n"
-       << "      always @(posedge clk) begin\n"
-       << "        if (s1_valid) p <= mode_max ? v16 : x16 * v16;\n"
-       << "      end\n\n"
-       << "      // S2: accumulate; the group's last tap hands its result to S3\n"
-       << "      wire signed [31:0] p32 = {{16{p[15]}}, p};\n"
+       << "      wire [7:0] v8 = s1_v[j*8 +: 8];\n";
+    const MacMultiplier* mm = o_.multiplier.get();
+    if (!mm) {
+      os << "      wire signed [15:0] x16 = {{8{s1_x[7]}}, s1_x};\n"
+         << "      wire signed [15:0] v16 = {{8{v8[7]}}, v8};\n"
+         << "      reg signed [15:0] p;\n"
+         << "      always @(posedge clk) begin\n"
+         << "        if (s1_valid) p <= mode_max ? v16 : x16 * v16;\n"
+         << "      end\n\n"
+         << "      // S2: accumulate; the group's last tap hands its result to S3\n"
+         << "      wire signed [31:0] p32 = {{16{p[15]}}, p};\n";
+    } else if (mm->mapping == "signed") {
+      os << "      // The product comes from the multiplier netlist " << mm->module << " (" << mm->source
+         << ",\n      // sha256 " << mm->sha256.substr(0, 16) << "...): a <- the weight, b <- the activation, both\n"
+         << "      // two's complement, y = the 16-bit signed product (mapping signed).\n"
+         << "      wire signed [15:0] v16 = {{8{v8[7]}}, v8};\n"
+         << "      wire [15:0] m_y;\n"
+         << "      " << mm->module << " u_mult (." << mm->a_port << "(v8), ." << mm->b_port << "(s1_x), ."
+         << mm->y_port << "(m_y));\n"
+         << "      reg signed [15:0] p;\n"
+         << "      always @(posedge clk) begin\n"
+         << "        if (s1_valid) p <= mode_max ? v16 : $signed(m_y);\n"
+         << "      end\n\n"
+         << "      // S2: accumulate; the group's last tap hands its result to S3\n"
+         << "      wire signed [31:0] p32 = {{16{p[15]}}, p};\n";
+    } else {
+      os << "      // The product comes from the unsigned multiplier netlist " << mm->module << " (" << mm->source
+         << ",\n      // sha256 " << mm->sha256.substr(0, 16) << "...) in sign-magnitude form: a <- |weight|,\n"
+         << "      // b <- |activation| (|-128| = 8'h80), the 16-bit unsigned product negated when\n"
+         << "      // exactly one operand's sign bit is set (mapping sign_magnitude).\n"
+         << "      wire signed [16:0] v17 = {{9{v8[7]}}, v8};\n"
+         << "      wire [7:0] m_a = v8[7] ? 8'd0 - v8 : v8;\n"
+         << "      wire [7:0] m_b = s1_x[7] ? 8'd0 - s1_x : s1_x;\n"
+         << "      wire m_neg = v8[7] ^ s1_x[7];\n"
+         << "      wire [15:0] m_y;\n"
+         << "      " << mm->module << " u_mult (." << mm->a_port << "(m_a), ." << mm->b_port << "(m_b), ."
+         << mm->y_port << "(m_y));\n"
+         << "      wire [16:0] m_u = {1'b0, m_y};\n"
+         << "      reg signed [16:0] p;\n"
+         << "      always @(posedge clk) begin\n"
+         << "        if (s1_valid) p <= mode_max ? v17 : $signed(m_neg ? 17'd0 - m_u : m_u);\n"
+         << "      end\n\n"
+         << "      // S2: accumulate; the group's last tap hands its result to S3\n"
+         << "      wire signed [31:0] p32 = {{15{p[16]}}, p};\n";
+    }
+    os
        << "      wire signed [31:0] bias = grp_q[j*" << QW_ << " +: 32];\n"
        << "      reg signed [31:0] acc;\n"
        << "      reg signed [31:0] s3_acc;\n"

@@ -10,7 +10,8 @@
 namespace flowrun::cnn::rtl {
 namespace {
 
-const char* kVersion = "1";
+// 2: the optional MAC multiplier netlist (input multiplier).
+const char* kVersion = "2";
 
 StageSpec make_spec() {
   StageSpec s;
@@ -35,8 +36,17 @@ StageSpec make_spec() {
       "Outputs: verilog/ (<module>.v, one <module>_seq_<layer>.v per layer, design.json with ports,\n"
       "memories, schedule and latency, the .hex files) and macros/ (sram_models.v, macros.lib).\n"
       "latency_cycles is exact (first pixel accepted -> out_valid) and checked by testbench.cnn.\n"
-      "See docs/cnn-hardware.md.";
+      "With the `multiplier` input (an 8x8 gate netlist, e.g. approx.ga's on the same cells) every lane\n"
+      "multiplies through an instance of it instead of the exact int8 product; multiplier_mapping says\n"
+      "how (signed: a <- weight, b <- activation, signed 16-bit y; sign_magnitude: magnitudes into an\n"
+      "unsigned multiplier, product negated when the signs differ). The netlist is read against\n"
+      "multiplier_liberty and its ports checked (two 8-bit inputs, one 16-bit output); it is copied into\n"
+      "verilog/ and listed in design.json (mac_multiplier). testbench.cnn then needs the matching LUT.\n"
+      "See docs/cnn-hardware.md and docs/approx-cnn.md.";
   s.inputs.push_back({"qmodel", "qmodel", "int8 CNN (flowrun.cnn_int8/1)", ""});
+  s.inputs.push_back({"multiplier", "netlist",
+                      "optional 8x8 multiplier netlist (approx.ga's netlist) used as every lane's MAC multiplier",
+                      "", true});
   s.outputs.push_back({"verilog", "verilog", "the accelerator: .v files, design.json, ROM .hex files", "verilog/"});
   s.outputs.push_back({"macros", "macros", "SRAM macros: sram_models.v (simulation), macros.lib (Liberty)", "macros/"});
   auto param = [](const char* name, ParamType t, json def, const char* doc, std::optional<double> lo = std::nullopt,
@@ -64,6 +74,16 @@ StageSpec make_spec() {
       param("partition", ParamType::String, "cyclic",
             "how channels are split over banks: cyclic (c mod F) or block (c div (C/F))", std::nullopt,
             std::nullopt, {"cyclic", "block"}),
+      param("multiplier_mapping", ParamType::String, "signed",
+            "how int8 products use the multiplier input: signed (a 8x8 signed multiplier, a <- weight, b <- "
+            "activation) or sign_magnitude (an unsigned one on |w|, |x|, negated when the signs differ)",
+            std::nullopt, std::nullopt, {"signed", "sign_magnitude"}),
+      param("multiplier_liberty", ParamType::Path, "${site.cell_library}",
+            "Liberty library of the multiplier netlist's cells (the netlist is read and checked against it)"),
+      param("multiplier_a_port", ParamType::String, "",
+            "the multiplier's weight input; empty: port a if there is one, else the first declared input"),
+      param("multiplier_b_port", ParamType::String, "", "the multiplier's activation input; empty: the other input"),
+      param("multiplier_y_port", ParamType::String, "", "the multiplier's 16-bit product output; empty: the one output"),
   };
   s.key_metrics = {"latency_cycles", "mac_units", "memory_bits", "mac_utilization"};
   return s;
@@ -96,6 +116,19 @@ class RtlCnn final : public Stage {
     o.layer_banking = ctx.param<std::vector<std::string>>("layer_banking");
     o.partition = partition_from_string(ctx.param<std::string>("partition"), "param partition");
     o.generator = spec().kind + " " + kVersion;
+    if (ctx.has_input("multiplier")) {
+      o.multiplier = std::make_shared<const MacMultiplier>(load_mac_multiplier(
+          ctx.input("multiplier"), ctx.param<std::string>("multiplier_liberty"),
+          ctx.param<std::string>("multiplier_mapping"), ctx.param<std::string>("multiplier_a_port"),
+          ctx.param<std::string>("multiplier_b_port"), ctx.param<std::string>("multiplier_y_port")));
+      if (o.multiplier->module == o.module_name || o.multiplier->module.rfind(o.module_name + "_", 0) == 0) {
+        throw StageError(ctx.input("multiplier").string() + ": module " + o.multiplier->module +
+                         " collides with the accelerator's module names (module_name " + o.module_name + ")");
+      }
+      ctx.info("MAC multiplier: module " + o.multiplier->module + " (" + std::to_string(o.multiplier->cells) +
+               " cells, area " + std::to_string(o.multiplier->area) + "), ports " + o.multiplier->a_port + " <- weight, " +
+               o.multiplier->b_port + " <- activation, " + o.multiplier->y_port + ", mapping " + o.multiplier->mapping);
+    }
     const Design d = compile(q, o, "rtl.cnn");
     write_design(d, ctx.output("verilog").string(), ctx.output("macros").string());
 
@@ -117,6 +150,11 @@ class RtlCnn final : public Stage {
     long banks = 0;
     for (const auto& mem : d.memories.memories) banks += static_cast<long>(mem.banks.size());
     ctx.metric("latency_cycles", s.latency_cycles);
+    ctx.metric("approximate_multiplier", o.multiplier ? 1 : 0);
+    if (o.multiplier) {
+      ctx.metric("multiplier_cells", o.multiplier->cells);
+      ctx.metric("multiplier_area", o.multiplier->area);
+    }
     ctx.metric("mac_units", s.mac_units);
     ctx.metric("memory_bits", d.memories.total_bits());
     ctx.metric("memory_banks", banks);

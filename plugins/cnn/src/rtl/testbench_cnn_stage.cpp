@@ -4,6 +4,7 @@
 #include "rtl/testbench_gen.hpp"
 
 #include <flowrun_cnn/images.hpp>
+#include <flowrun_cnn/lut.hpp>
 #include <flowrun_cnn/qmodel.hpp>
 
 #include <flowrun/sdk.hpp>
@@ -11,7 +12,20 @@
 namespace flowrun::cnn::rtl {
 namespace {
 
-const char* kVersion = "1";
+// 2: the lut input (expected values of an approximate-multiplier design).
+const char* kVersion = "2";
+
+// design.json's mac_multiplier (rtl.cnn's multiplier input), or null.
+json design_multiplier(const fs::path& design_dir) {
+  std::ifstream in(design_dir / "design.json");
+  json d;
+  try {
+    d = json::parse(in);
+  } catch (const json::exception& e) {
+    throw StageError((design_dir / "design.json").string() + ": not valid JSON: " + e.what());
+  }
+  return d.value("mac_multiplier", json());
+}
 
 StageSpec make_spec() {
   StageSpec s;
@@ -30,10 +44,17 @@ StageSpec make_spec() {
       "logit_mismatches, class_mismatches, latency_mismatches, correct (class == label),\n"
       "cycles_per_image (measured), expected_cycles_per_image, cycles. Plusargs: +flowrun_shard=i\n"
       "+flowrun_shards=N (images [i*C/N, (i+1)*C/N)), +max_images=M, +vcd. out_ready_percent < 100\n"
-      "holds out_ready low at pseudo-random cycles (back-pressure). See docs/cnn-hardware.md.";
+      "holds out_ready low at pseudo-random cycles (back-pressure). See docs/cnn-hardware.md.\n"
+      "A design with an approximate MAC multiplier (rtl.cnn's multiplier input) needs its table as the\n"
+      "`lut` input (approx.ga's lut/ or a 256x256 CSV): the expected logits are then the integer model\n"
+      "with every product taken from it (mapping as recorded in design.json; docs/approx-cnn.md).";
   s.inputs.push_back({"qmodel", "qmodel", "int8 CNN (flowrun.cnn_int8/1) the design was compiled from", ""});
   s.inputs.push_back({"dataset", "images", "images artifact; the split param selects the images", ""});
   s.inputs.push_back({"design", "verilog", "rtl.cnn's verilog/ folder (design.json, .v, .hex)", ""});
+  s.inputs.push_back({"lut", "lut",
+                      "the MAC multiplier's product table (needed by, and only by, a design with a multiplier "
+                      "netlist): lut/ folder or CSV",
+                      "", true});
   s.outputs.push_back({"testbench", "testbench", "testbench folder (flowrun.testbench/1, shardable)", "testbench/"});
   auto param = [](const char* name, ParamType t, json def, const char* doc, std::optional<double> lo = std::nullopt,
                   std::optional<double> hi = std::nullopt, std::vector<std::string> choices = {}) {
@@ -83,11 +104,29 @@ class TestbenchCnn final : public Stage {
     if (max > 0) count = std::min(count, max);
     if (count == 0) throw StageError(ddir.string() + ": split '" + split + "' has no images");
     const Design d = check_design(q, design_dir);
+    const json mm = design_multiplier(design_dir);
+    ProductTable products;
+    if (mm.is_object() != ctx.has_input("lut")) {
+      throw StageError(mm.is_object()
+                           ? (design_dir / "design.json").string() + ": the design multiplies with the netlist " +
+                                 mm.value("module", std::string()) +
+                                 " (mac_multiplier); connect its product table as the `lut` input"
+                           : ctx.input("lut").string() + ": the design multiplies exactly (no mac_multiplier in " +
+                                 (design_dir / "design.json").string() + "); a `lut` input makes no sense for it");
+    }
+    if (mm.is_object()) {
+      const std::string mapping_text = mm.value("mapping", std::string("signed"));
+      const LutMapping mapping = parse_lut_mapping(mapping_text, (design_dir / "design.json").string() + ": mac_multiplier.mapping");
+      products = effective_table(read_multiplier_table(ctx.input("lut"), mapping), mapping);
+      ctx.info("expected values: every product from " + ctx.input("lut").string() + " (" + mapping_text +
+               " mapping, multiplier " + mm.value("module", std::string()) + ")");
+    }
     TestbenchOptions o;
     o.out_ready_percent = static_cast<int>(ctx.param<std::int64_t>("out_ready_percent"));
     o.timeout_s = static_cast<int>(ctx.param<std::int64_t>("timeout_s"));
     o.generator = spec().kind + " " + kVersion;
     o.threads = ctx.threads();
+    if (!products.table.empty()) o.products = &products;
     o.provenance = {{"qmodel_sha256", sha256_hex(qdir)},
                     {"design_sha256", sha256_hex(design_dir / "design.json")},
                     {"split", split}};

@@ -117,7 +117,7 @@ TestbenchInfo write_testbench(const QModel& q, const Design& design, const fs::p
   std::string exp;
   long correct = 0;
   static const char* hexd = "0123456789abcdef";
-  const std::vector<std::int32_t> all = infer_batch(q, pixels, count, std::max(1, opt.threads));
+  const std::vector<std::int32_t> all = infer_batch(q, pixels, count, std::max(1, opt.threads), opt.products);
   for (long i = 0; i < count; ++i) {
     const std::uint8_t* p = pixels + i * npix;
     for (long k = 0; k < npix; ++k) {

@@ -18,6 +18,9 @@ struct TestbenchOptions {
   int timeout_s = 3600;
   int threads = 1;  // for the integer model's expected values
   std::string generator = "testbench.cnn";
+  // Products of the expected values' integer model (an approximate MAC
+  // multiplier's effective table); null: exact int8 products.
+  const ProductTable* products = nullptr;
   nlohmann::json provenance = nlohmann::json::object();
 };
 
