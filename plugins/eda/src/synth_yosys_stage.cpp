@@ -3,6 +3,7 @@
 #include "synth_support.hpp"
 #include "tool_util.hpp"
 
+#include <flowrun/plot.hpp>
 #include <flowrun/sdk.hpp>
 #include <flowrun_liberty/liberty.hpp>
 
@@ -28,11 +29,29 @@ bool abc_needs(const liberty::LibCell& c) {
   return c.has_truth && c.inputs.size() == 1 && (c.truth == 0b10 || c.truth == 0b01);
 }
 
+// Standard cells per type as a bar chart (docs/report.md).
+void write_cells_plot(const CellStats& st, const fs::path& file) {
+  std::vector<std::string> types;
+  std::vector<double> counts;
+  for (const auto& [type, n] : st.per_type) {
+    types.push_back(type);
+    counts.push_back(n);
+  }
+  if (types.empty()) {
+    Plot::table("Cells by type", {"cell", "count"}).note("The netlist has no standard cells.").write(file);
+    return;
+  }
+  Plot::bar("Cells by type", types, "cells")
+      .add_bars("cells", counts)
+      .note(std::to_string(st.cells) + " standard cells" + (st.macros ? ", " + std::to_string(st.macros) + " macros" : std::string()) + ".")
+      .write(file);
+}
+
 class SynthYosys final : public Stage {
  public:
   SynthYosys() {
     spec_.kind = "synth.yosys";
-    spec_.version = "4";  // 4: metrics.json output; 3: macros, logic/macro area; 2: netlist cleaned for OpenSTA (no bus assigns, no x)
+    spec_.version = "5";  // 5: cells plot; 4: metrics.json output; 3: macros, logic/macro area; 2: netlist cleaned for OpenSTA (no bus assigns, no x)
     spec_.summary = "Synthesize Verilog RTL to a flat netlist of Liberty cells with Yosys and ABC";
     spec_.doc =
         "Runs Yosys with the script synth.ys written to the work folder:\n"
@@ -60,6 +79,7 @@ class SynthYosys final : public Stage {
         {"report", "report", "Yosys stat -liberty output", "stat.txt"},
         {"metrics", "report", "the metrics (cells, areas, macros, transistors, cells_<TYPE>) as a JSON object, for "
          "gathering stages", "metrics.json"},
+        {"cells_plot", "plot", "cells by type, a bar chart for report.html", "cells.json"},
     };
     spec_.params = {
         {"top", ParamType::String, "top module; empty: Yosys picks it (hierarchy -auto-top)", "", {}, {}, {}},
@@ -140,6 +160,7 @@ class SynthYosys final : public Stage {
     for (const auto& [type, n] : st.per_type) metrics[cell_metric(type)] = n;
     for (const auto& [name, value] : metrics.items()) ctx.metric(name, value);
     write_text(ctx.output("metrics"), metrics.dump(2) + "\n");
+    write_cells_plot(st, ctx.output("cells_plot"));
     ctx.info("netlist of '" + st.top + "': " + std::to_string(st.cells) + " cells, logic area " +
              std::to_string(st.area) + (st.transistors_known ? ", " + std::to_string(st.transistors) + " transistors" : "") +
              "; " + std::to_string(st.macros) + " macros, macro area " + std::to_string(st.macro_area));
