@@ -112,7 +112,11 @@ class Plot {
   std::string title() const { return doc_.value("title", ""); }
 
   // Writes the plot (compact JSON; NaN and infinities become null).
+  // Creates the file's folder, so a stage may write into a folder output
+  // (`plots/`) whether or not the caller made it.
   void write(const std::filesystem::path& file) const {
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
     std::ofstream out(file, std::ios::binary);
     out << doc_.dump() << '\n';
     out.close();

@@ -1,25 +1,13 @@
 // `flowrun diff --html`: the comparison as one static page (inline style,
 // no scripts, nothing fetched), readable offline and in any browser.
+#include "html_text.hpp"
 #include "run_diff.hpp"
 
 namespace flowrun {
 
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using report_html::escape;
 
 std::string str(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
@@ -40,8 +28,8 @@ tr.stage td { background: #e8eef7; font-weight: 600; }
 
 void row(std::ostream& out, const std::string& what, const std::string& name, const std::string& a,
          const std::string& b, const std::string& extra = "") {
-  out << "<tr><td>" << esc(what) << "</td><td>" << esc(name) << "</td><td class=\"v a\">" << esc(a)
-      << "</td><td class=\"v b\">" << esc(b) << "</td><td class=\"v\">" << esc(extra)
+  out << "<tr><td>" << escape(what) << "</td><td>" << escape(name) << "</td><td class=\"v a\">" << escape(a)
+      << "</td><td class=\"v b\">" << escape(b) << "</td><td class=\"v\">" << escape(extra)
       << "</td></tr>\n";
 }
 
@@ -51,15 +39,15 @@ void print_diff_html(std::ostream& out, const json& diff) {
   const json& a = diff["a"];
   const json& b = diff["b"];
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      << "<title>flowrun diff: " << esc(str(a["dir"])) << " vs " << esc(str(b["dir"]))
+      << "<title>flowrun diff: " << escape(str(a["dir"])) << " vs " << escape(str(b["dir"]))
       << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<h1>flowrun diff</h1>\n"
       << "<table>\n<tr><th></th><th>run directory</th><th>flow</th><th>started (UTC)</th>"
       << "<th>run id</th><th>status</th></tr>\n";
   for (const char* side : {"a", "b"}) {
     const json& h = diff[side];
-    out << "<tr><th>" << side << "</th><td>" << esc(str(h["dir"])) << "</td><td>"
-        << esc(str(h["flow"])) << "</td><td>" << esc(str(h["time"])) << "</td><td>"
-        << esc(str(h["run_id"])) << "</td><td>" << esc(str(h["status"])) << "</td></tr>\n";
+    out << "<tr><th>" << side << "</th><td>" << escape(str(h["dir"])) << "</td><td>"
+        << escape(str(h["flow"])) << "</td><td>" << escape(str(h["time"])) << "</td><td>"
+        << escape(str(h["run_id"])) << "</td><td>" << escape(str(h["status"])) << "</td></tr>\n";
   }
   out << "</table>\n";
 
@@ -77,8 +65,8 @@ void print_diff_html(std::ostream& out, const json& diff) {
         << " in one run only, " << diff["unchanged"].size() << " unchanged.";
   out << "</p>\n";
   if (diff.contains("flow"))
-    out << "<p>The runs are of different flows: <b>" << esc(str(diff["flow"]["a"])) << "</b> and <b>"
-        << esc(str(diff["flow"]["b"])) << "</b>.</p>\n";
+    out << "<p>The runs are of different flows: <b>" << escape(str(diff["flow"]["a"])) << "</b> and <b>"
+        << escape(str(diff["flow"]["b"])) << "</b>.</p>\n";
 
   if (changed) {
     out << "<h2>Changed stages</h2>\n<table>\n<tr><th>what</th><th>name</th><th>a</th><th>b</th>"
@@ -86,8 +74,8 @@ void print_diff_html(std::ostream& out, const json& diff) {
     for (const auto& st : diff["stages"]) {
       if (st.contains("only_in")) continue;
       const json& c = st["changes"];
-      out << "<tr class=\"stage\"><td colspan=\"5\">" << esc(str(st["stage"]))
-          << " <span class=\"kind\">" << esc(str(st["kind"])) << "</span></td></tr>\n";
+      out << "<tr class=\"stage\"><td colspan=\"5\">" << escape(str(st["stage"]))
+          << " <span class=\"kind\">" << escape(str(st["kind"])) << "</span></td></tr>\n";
       for (const char* key : {"kind", "version", "status"})
         if (c.contains(key)) row(out, key, "", str(c[key]["a"]), str(c[key]["b"]));
       if (c.contains("params"))
@@ -109,8 +97,8 @@ void print_diff_html(std::ostream& out, const json& diff) {
     out << "<h2>Stages in one run only</h2>\n<table>\n<tr><th>stage</th><th>kind</th>"
         << "<th>only in</th><th>status</th></tr>\n";
     for (const json* st : only)
-      out << "<tr><td>" << esc(str((*st)["stage"])) << "</td><td>" << esc(str((*st)["kind"]))
-          << "</td><td>" << esc(str((*st)["only_in"])) << "</td><td>" << esc(str((*st)["status"]))
+      out << "<tr><td>" << escape(str((*st)["stage"])) << "</td><td>" << escape(str((*st)["kind"]))
+          << "</td><td>" << escape(str((*st)["only_in"])) << "</td><td>" << escape(str((*st)["status"]))
           << "</td></tr>\n";
     out << "</table>\n";
   }
@@ -118,7 +106,7 @@ void print_diff_html(std::ostream& out, const json& diff) {
     out << "<h2>Unchanged stages</h2>\n<p>";
     bool first = true;
     for (const auto& n : diff["unchanged"]) {
-      out << (first ? "" : ", ") << esc(str(n));
+      out << (first ? "" : ", ") << escape(str(n));
       first = false;
     }
     out << "</p>\n";
