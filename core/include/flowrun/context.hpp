@@ -59,6 +59,21 @@ class Context {
   virtual std::vector<std::string> input_sources(const std::string& port) const = 0;
   virtual std::vector<json> input_source_params(const std::string& port) const = 0;
 
+  // --- content hashes (SHA-256, 64 lower-case hex digits) ---
+  // The engine hashes every input once, for the cache key and the manifest;
+  // stages that record provenance ("dataset_sha256": ...) take that hash
+  // instead of reading the artifact again with a hasher of their own.
+  // A file hashes as its bytes; a folder as its regular files' relative
+  // names (sorted) and their contents, so a folder hashes the same wherever
+  // it lives.
+  // The hash of the artifact input(port) names; throws StageError if the
+  // port is unconnected.
+  virtual std::string input_sha256(const std::string& port) const = 0;
+  // The same hash of any other file or folder a stage reads: a Path param
+  // (already hashed for the cache key, so not read again), or one file
+  // inside an input folder. Throws StageError when it cannot be read.
+  virtual std::string sha256(const fs::path& path) const = 0;
+
   // --- outputs ---
   // Where the artifact of an output port must be written (inside a
   // temporary folder the engine renames into place when run() returns).

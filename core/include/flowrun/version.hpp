@@ -5,7 +5,9 @@
 
 // Bumped whenever a public SDK type changes layout or meaning. The loader
 // refuses a plugin built against another ABI version before calling into it.
-#define FLOWRUN_ABI_VERSION 2u  // 2: StageSpec::resources
+// 2: StageSpec::resources; 3: Context::input_sha256 and Context::sha256
+// (new virtual functions: the Context vtable changed).
+#define FLOWRUN_ABI_VERSION 3u
 
 // A tag naming the compiler family, its major version and the C++ standard
 // library; C++ objects only cross the plugin boundary when the tags agree.

@@ -1,5 +1,6 @@
 #include "run_context.hpp"
 
+#include "hashing.hpp"
 #include "tool_runner.hpp"
 
 #include <cmath>
@@ -49,6 +50,32 @@ std::vector<json> RunContext::input_source_params(const std::string& port) const
   return out;
 }
 
+std::string RunContext::input_sha256(const std::string& port) const {
+  const auto& r = refs(port);
+  if (r.empty()) throw StageError("input '" + port + "' is not connected");
+  return r.front().sha256;
+}
+
+std::string RunContext::sha256(const fs::path& path) const {
+  // A Path param was hashed for the cache key (Cache::compute_key): reuse
+  // that hash rather than reading a possibly large file twice.
+  if (const json* params = job_.key_material.is_object() && job_.key_material.contains("params")
+                               ? &job_.key_material["params"]
+                               : nullptr) {
+    for (const auto& [name, v] : params->items())
+      if (v.is_object() && v.contains("sha256") && v.value("path", "") == path.string() &&
+          !v["sha256"].get<std::string>().empty())
+        return v["sha256"].get<std::string>();
+  }
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw StageError(path.string() + ": cannot hash: no such file or folder");
+  try {
+    return sha256_path(path);
+  } catch (const std::exception& e) {
+    throw StageError(std::string("cannot hash: ") + e.what());  // names the path
+  }
+}
+
 fs::path RunContext::output(const std::string& port) const {
   const PortSpec* p = job_.instance->stage->spec().output(port);
   if (!p) throw StageError(job_.instance->kind + " has no output port '" + port + "'");
@@ -93,7 +120,13 @@ json RunContext::metrics() const {
 
 ToolResult RunContext::run_tool(const ToolCall& call) {
   fs::path program = resolve_program(call.program, site_.tools);
-  if (program.empty()) throw StageError(missing_program_message(call));
+  if (program.empty()) {
+    // A site that maps the name to a path that is not there: say which.
+    if (auto it = site_.tools.find(call.program); it != site_.tools.end())
+      throw StageError("program '" + call.program + "': tools." + call.program + " in " +
+                       site_.file.string() + " is '" + it->second + "', which does not exist");
+    throw StageError(missing_program_message(call));
+  }
   ToolCall c = call;
   if (c.cwd.empty()) c.cwd = work_dir_;
   std::string cmdline = program.string();

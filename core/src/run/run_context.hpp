@@ -27,6 +27,8 @@ class RunContext final : public Context {
   std::vector<fs::path> inputs(const std::string& port) const override;
   std::vector<std::string> input_sources(const std::string& port) const override;
   std::vector<json> input_source_params(const std::string& port) const override;
+  std::string input_sha256(const std::string& port) const override;
+  std::string sha256(const fs::path& path) const override;
   fs::path output(const std::string& port) const override;
   fs::path output_dir() const override { return out_dir_; }
   fs::path work_dir() const override { return work_dir_; }

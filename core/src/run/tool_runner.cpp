@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,44 +58,137 @@ struct Pipe {
 
 }  // namespace
 
+namespace {
+
+// Process groups of the programs this process is running, in slots a
+// signal handler may read (kill_tool_groups). Zero marks a free slot.
+constexpr int kMaxGroups = 256;
+std::atomic<pid_t> g_groups[kMaxGroups];
+static_assert(std::atomic<pid_t>::is_always_lock_free, "read in a signal handler");
+
+void track_group(pid_t pgid) {
+  for (auto& slot : g_groups) {
+    pid_t free_slot = 0;
+    if (slot.compare_exchange_strong(free_slot, pgid)) return;
+  }
+  // More than kMaxGroups programs at once: this one is not taken along by
+  // kill_tool_groups, but still dies with its parent (PR_SET_PDEATHSIG).
+}
+
+void untrack_group(pid_t pgid) {
+  for (auto& slot : g_groups) {
+    pid_t mine = pgid;
+    if (slot.compare_exchange_strong(mine, 0)) return;
+  }
+}
+
+// The child between vfork and exec: only async-signal-safe calls on
+// memory prepared by the parent (it shares the parent's memory, and other
+// threads may hold locks). Reports errno through `err_fd` when it cannot
+// exec.
+[[noreturn]] void child_failed(int err_fd, int stage) {
+  const int e[2] = {stage, errno};
+  [[maybe_unused]] ssize_t n = ::write(err_fd, e, sizeof e);
+  ::_exit(127);
+}
+
+[[noreturn]] void exec_child(pid_t parent, const char* program, char* const* argv,
+                             const char* in_file, int out_fd, const char* cwd, int err_fd) {
+  const auto fail = [err_fd](int stage) { child_failed(err_fd, stage); };
+  // Handlers of the parent (Ctrl-C, SIGTERM) are not the program's.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL &&
+        old.sa_handler != SIG_IGN) {
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      ::sigaction(sig, &dfl, nullptr);
+    }
+  }
+  ::setpgid(0, 0);  // own group: a timeout or cancel kills its children too
+  // The program must not outlive the thread that waits for it: a flowrun
+  // killed with SIGKILL cannot stop it any other way. If the parent died
+  // before prctl took effect, the signal will never come: leave now.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);
+  const int in = ::open(in_file, O_RDONLY);
+  if (in < 0) fail(1);
+  if (::dup2(in, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) fail(2);
+  if (in > 2) ::close(in);
+  if (cwd && ::chdir(cwd) != 0) fail(3);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(program, argv, environ);
+  child_failed(err_fd, 4);
+}
+
+}  // namespace
+
+void kill_tool_groups(int sig) noexcept {
+  for (auto& slot : g_groups)
+    if (const pid_t pgid = slot.load(); pgid > 0) ::kill(-pgid, sig);
+}
+
 ToolResult run_program(const fs::path& program, const ToolCall& call,
                        const std::function<void(std::string_view)>& on_output,
                        const std::atomic<bool>* cancel) {
   using clock = std::chrono::steady_clock;
   ToolResult result;
-  Pipe out;
-  if (::pipe2(out.fd, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(strerror(errno)));
+  Pipe out, err;
+  if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe: " + std::string(strerror(errno)));
 
+  // Everything the child needs is prepared here: after vfork it may not
+  // allocate.
   std::vector<std::string> argv_s{program.string()};
   argv_s.insert(argv_s.end(), call.args.begin(), call.args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
+  const std::string program_s = program.string();
   const std::string in_file = call.stdin_file.empty() ? "/dev/null" : call.stdin_file.string();
-  posix_spawn_file_actions_addopen(&actions, 0, in_file.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], 2);
-  if (!call.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, call.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attr, 0);  // own group: a timeout kills its children too
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
+  const std::string cwd = call.cwd.string();
 
+  // vfork, not posix_spawn: the child must arm PR_SET_PDEATHSIG before the
+  // program starts, which posix_spawn cannot do. vfork rather than fork: no
+  // copy of a large engine's page tables, and no overcommit failure; this
+  // thread waits until the child has called execve. Signals stay blocked
+  // until the child has dropped the parent's handlers.
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
+  const pid_t parent = ::getpid();
   auto start = clock::now();
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    throw std::runtime_error("cannot start " + program.string() + ": " + strerror(rc));
+  const pid_t pid = ::vfork();
+  if (pid == 0)
+    exec_child(parent, program_s.c_str(), argv.data(), in_file.c_str(), out.fd[1],
+               cwd.empty() ? nullptr : cwd.c_str(), err.fd[1]);
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  if (pid < 0) throw std::runtime_error("cannot start " + program_s + ": vfork: " + strerror(fork_errno));
+  // Set the group from this side too, so that a kill of the group right
+  // after fork cannot miss the child.
+  ::setpgid(pid, pid);
+  track_group(pid);
   ::close(out.fd[1]);
   out.fd[1] = -1;
+  ::close(err.fd[1]);
+  err.fd[1] = -1;
+  // The error pipe closes on a successful exec, or carries why it failed.
+  int child_error[2] = {0, 0};
+  ssize_t got;
+  do got = ::read(err.fd[0], child_error, sizeof child_error);
+  while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof child_error)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    untrack_group(pid);
+    std::string reason = strerror(child_error[1]);
+    if (child_error[0] == 1) reason = in_file + ": " + reason;
+    if (child_error[0] == 3) reason = "cannot change to " + cwd + ": " + reason;
+    throw std::runtime_error("cannot start " + program_s + ": " + reason);
+  }
 
   std::ofstream copy;
   if (!call.stdout_file.empty()) copy.open(call.stdout_file, std::ios::binary);
@@ -136,6 +229,7 @@ ToolResult run_program(const fs::path& program, const ToolCall& call,
     }
   }
   if (!reaped) ::waitpid(pid, &status, 0);
+  untrack_group(pid);
   result.seconds = std::chrono::duration<double>(clock::now() - start).count();
   if (killed) {
     result.exit_code = -1;

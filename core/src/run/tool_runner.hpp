@@ -1,5 +1,7 @@
 // Runs external programs for stages: argv vector (no shell), own process
-// group, timeout, stdout+stderr captured line by line.
+// group, timeout, stdout+stderr captured line by line. A program never
+// outlives the thread that started it: it gets SIGKILL when that thread
+// ends, even when flowrun itself is killed with SIGKILL (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <flowrun/context.hpp>
@@ -25,5 +27,10 @@ std::string missing_program_message(const ToolCall& call);
 ToolResult run_program(const fs::path& program, const ToolCall& call,
                        const std::function<void(std::string_view)>& on_output,
                        const std::atomic<bool>* cancel = nullptr);
+
+// Sends `sig` to the process group of every program run_program is running
+// in this process. Async-signal-safe: for a handler that must end the
+// process at once and take the programs (and their children) along.
+void kill_tool_groups(int sig) noexcept;
 
 }  // namespace flowrun
