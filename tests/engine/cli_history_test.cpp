@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <set>
+
 using namespace flowrun;
 using namespace flowrun::testing;
 
@@ -108,6 +111,58 @@ TEST_F(History, DiffSaysWhatChangedAndExitsLikeDiff) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("runs/none: no such run directory"), std::string::npos);
   EXPECT_EQ(cli({"diff", "runs/a", "runs/b", "--json", "--html"}).exit_code, 2);
+}
+
+
+// A new run into the same run directory keeps the one it replaces in
+// .history: `flowrun runs` lists it, `flowrun diff DIR` compares it with the
+// new one; the oldest go beyond 20.
+TEST_F(History, RerunKeepsTheReplacedRunForRunsAndDiff) {
+  EXPECT_EQ(cli({"diff", "runs/a"}).exit_code, 2);  // no such run yet
+  run_into("a");
+  auto none = cli({"diff", "runs/a"});
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("runs/a/.history: no earlier run kept"), std::string::npos) << none.output;
+
+  const std::string first_id = read_json(dir_ / "runs/a/report.json")["run_id"];
+  run_into("a", {"--set", "up.mode=lower"});
+  const fs::path kept = dir_ / "runs/a/.history" / first_id;
+  ASSERT_TRUE(fs::exists(kept / "report.json"));
+  EXPECT_EQ(read_json(kept / "report.json")["run_id"], first_id);
+  EXPECT_EQ(read_json(kept / "up/manifest.json")["params"]["mode"], "upper");  // the replaced run's, not the new one's
+  EXPECT_TRUE(fs::exists(kept / "src/manifest.json"));
+
+  auto d = cli({"diff", "runs/a"});
+  EXPECT_EQ(d.exit_code, 1) << d.output;
+  EXPECT_NE(d.output.find("param    mode: \"upper\" -> \"lower\""), std::string::npos) << d.output;
+  EXPECT_EQ(cli({"diff", ("runs/a/.history/" + first_id), "runs/a"}).exit_code, 1);
+
+  for (const std::string root : {"runs", "runs/a"}) {
+    auto j = cli({"runs", root, "--json"});
+    ASSERT_EQ(j.exit_code, 0) << j.output;
+    const json out = json::parse(j.output);
+    ASSERT_EQ(out["runs"].size(), 2u) << j.output;
+    EXPECT_EQ(out["runs"][0]["dir"], "runs/a/.history/" + first_id) << j.output;
+    EXPECT_EQ(out["runs"][1]["dir"], "runs/a") << j.output;
+  }
+
+  // The same run again: nothing differs from the last kept run.
+  run_into("a", {"--set", "up.mode=lower"});
+  EXPECT_EQ(cli({"diff", "runs/a"}).exit_code, 0);
+
+  // At most 20 kept: the oldest go.
+  for (int i = 0; i < 25; ++i) {
+    const fs::path old = dir_ / "runs/a/.history" / ("19990101-0000" + std::to_string(10 + i) + "-1");
+    fs::create_directories(old);
+    fs::copy_file(kept / "report.json", old / "report.json");
+    fs::last_write_time(old / "report.json", fs::last_write_time(kept / "report.json") - std::chrono::hours(100 - i));
+  }
+  run_into("a");
+  std::set<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_ / "runs/a/.history")) left.insert(e.path().filename().string());
+  EXPECT_EQ(left.size(), 20u);
+  EXPECT_FALSE(left.count("19990101-000010-1"));  // the oldest dropped
+  EXPECT_TRUE(left.count(first_id) && left.count("19990101-000034-1"));
 }
 
 }  // namespace

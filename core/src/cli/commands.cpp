@@ -47,8 +47,9 @@ std::vector<Command> make_commands() {
        cmd_runs},
       {"diff", "compare two runs: stages, inputs, params, versions, status, metrics; "
                "exit 0 same, 1 different",
-       {{"RUN_A", "run directory (or its report.json)", false, Complete::Directory},
-        {"RUN_B", "run directory (or its report.json)", false, Complete::Directory}},
+       {{"RUN_A", "run directory (or its report.json); alone: its last kept run against it", false,
+         Complete::Directory},
+        {"RUN_B", "run directory (or its report.json)", true, Complete::Directory}},
        {kJson,
         {"html", Arg::Flag, "", "a self-contained HTML page on stdout"},
         {"timing", Arg::Flag, "", "also show times (never counted as differences)"}},

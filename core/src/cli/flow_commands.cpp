@@ -10,6 +10,7 @@
 #include "progress.hpp"
 #include "report.hpp"
 #include "report_html.hpp"
+#include "run_archive.hpp"
 #include "run_lock.hpp"
 #include "slurm_executor.hpp"
 #include "stage_exec.hpp"
@@ -86,6 +87,8 @@ int cmd_run(const Invocation& inv) {
   // One run per run directory (a second one gets exit 2 and touches nothing).
   auto lock = acquire_run_dir_lock(opts.run_dir, "flowrun run " + fc.flow_file, std::cout, std::cerr);
   if (!lock) return 2;
+  // The run about to be replaced stays listable and comparable (.history).
+  keep_previous_run(opts.run_dir, std::cerr);
   std::uint64_t cache_limit = 0;
   try {
     cache_limit = cache_max_bytes(s.site());

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include "past_run.hpp"
+#include "run_archive.hpp"
 #include "run_diff.hpp"
 #include "run_list.hpp"
 
@@ -73,8 +74,20 @@ int cmd_diff(const Invocation& inv) {
   }
   PastRun a, b;
   try {
-    a = read_run(inv.args.at(0), true);
-    b = read_run(inv.args.at(1), true);
+    if (inv.args.size() == 1) {
+      // One run directory: its last kept run against it.
+      const auto kept = kept_runs(inv.args[0]);
+      if (kept.empty()) {
+        std::cerr << "flowrun diff: " << (fs::path(inv.args[0]) / kHistoryFolder).string()
+                  << ": no earlier run kept (a run keeps the one it replaces there); give two run directories\n";
+        return 2;
+      }
+      a = read_run(kept.back(), true);
+      b = read_run(inv.args[0], true);
+    } else {
+      a = read_run(inv.args.at(0), true);
+      b = read_run(inv.args.at(1), true);
+    }
   } catch (const HistoryError& e) {
     std::cerr << "flowrun diff: " << e.what() << "\n";
     return 2;

@@ -1,5 +1,7 @@
 #include "past_run.hpp"
 
+#include "run_archive.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -56,14 +58,6 @@ json load_manifest(const fs::path& file, const std::string& stage) {
   return m;
 }
 
-// A stage folder named by report.json must stay inside the run directory.
-bool safe_relative(const fs::path& p) {
-  if (p.empty() || p.is_absolute()) return false;
-  for (const auto& part : p)
-    if (part == "..") return false;
-  return true;
-}
-
 std::string text_field(const json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
@@ -113,6 +107,13 @@ PastRun read_incomplete(const fs::path& dir, const std::vector<fs::path>& stage_
 }
 
 }  // namespace
+
+bool safe_relative(const fs::path& p) {
+  if (p.empty() || p.is_absolute()) return false;
+  for (const auto& part : p)
+    if (part == "..") return false;
+  return true;
+}
 
 const PastStage* PastRun::find(const std::string& stage) const {
   for (const auto& s : stages)
@@ -185,11 +186,28 @@ PastRun read_run(const fs::path& dir_or_report, bool with_manifests) {
 std::vector<PastRun> find_runs(const fs::path& root, std::vector<std::string>& problems) {
   std::error_code ec;
   if (!fs::exists(root, ec)) throw HistoryError(root.string() + ": no such folder");
-  if (fs::is_regular_file(root, ec) || fs::exists(root / "report.json", ec) ||
-      !manifest_dirs(root).empty())
-    return {read_run(root, false)};
-
   std::vector<PastRun> runs;
+  // A run directory's earlier runs, kept in its .history folder.
+  const auto add_kept = [&](const fs::path& run_dir) {
+    for (const auto& kept : kept_runs(run_dir)) {
+      try {
+        runs.push_back(read_run(kept, false));
+      } catch (const HistoryError& e) {
+        problems.push_back(e.what());
+      }
+    }
+  };
+  const auto by_time = [&] {
+    std::stable_sort(runs.begin(), runs.end(), [](const PastRun& a, const PastRun& b) { return a.time < b.time; });
+  };
+  if (fs::is_regular_file(root, ec)) return {read_run(root, false)};
+  if (fs::exists(root / "report.json", ec) || !manifest_dirs(root).empty()) {
+    add_kept(root);
+    runs.push_back(read_run(root, false));
+    by_time();
+    return runs;
+  }
+
   // Runs sit a level or two below the folder given (runs/<flow>, or the
   // user's own grouping); stage outputs below a run are never searched.
   std::function<void(const fs::path&, int)> visit = [&](const fs::path& dir, int depth) {
@@ -202,6 +220,7 @@ std::vector<PastRun> find_runs(const fs::path& root, std::vector<std::string>& p
     for (const auto& sub : subdirs) {
       std::error_code ec2;
       if (fs::exists(sub / "report.json", ec2) || !manifest_dirs(sub).empty()) {
+        add_kept(sub);
         try {
           runs.push_back(read_run(sub, false));
         } catch (const HistoryError& e) {
@@ -213,9 +232,7 @@ std::vector<PastRun> find_runs(const fs::path& root, std::vector<std::string>& p
     }
   };
   visit(root, 1);
-  std::stable_sort(runs.begin(), runs.end(), [](const PastRun& a, const PastRun& b) {
-    return a.time < b.time;
-  });
+  by_time();
   return runs;
 }
 

@@ -48,10 +48,15 @@ struct PastRun {
 // and output hashes). Throws HistoryError naming the file and the problem.
 PastRun read_run(const fs::path& dir_or_report, bool with_manifests);
 
-// Every run under root (root itself may be one), oldest first. Folders
+// Every run under root (root itself may be one), oldest first, each with the
+// earlier runs kept in its .history folder (run_archive.hpp). Folders
 // without report.json whose stage folders hold manifests are listed as
 // `incomplete`. Unreadable runs are skipped and described in `problems`.
 std::vector<PastRun> find_runs(const fs::path& root, std::vector<std::string>& problems);
+
+// A stage folder named by report.json must stay inside the run directory:
+// relative, without "..".
+bool safe_relative(const fs::path& p);
 
 // Wall-clock measurements vary from run to run: metrics whose name says
 // they are in seconds (`sim_seconds`, `images_per_second`).
