@@ -81,18 +81,41 @@ std::size_t output_layer(const Network& net, std::size_t i) {
 
 }  // namespace
 
-QuantizeResult quantize(const CnnModel& model, const std::uint8_t* pixels, long count, const QuantizeOptions& opt) {
-  const Network& net = model.net;
-  if (model.params.size() != net.layers.size())
+namespace {
+
+void check_options(const CnnModel& model, const QuantizeOptions& opt) {
+  if (model.params.size() != model.net.layers.size())
     throw StageError("quantizer: the float model has " + std::to_string(model.params.size()) +
-                     " parameter entries for " + std::to_string(net.layers.size()) + " layers");
+                     " parameter entries for " + std::to_string(model.net.layers.size()) + " layers");
   if (opt.granularity != "per_tensor" && opt.granularity != "per_channel")
     throw StageError("quantizer: granularity must be per_tensor or per_channel, got '" + opt.granularity + "'");
   if (opt.method != "max" && opt.method != "percentile")
     throw StageError("quantizer: method must be max or percentile, got '" + opt.method + "'");
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> calibration_pixels(const ImageSplit& split, long image_size, long count) {
+  count = std::min(count, split.count);
+  std::vector<std::uint8_t> cal(static_cast<std::size_t>(count * image_size));
+  for (long j = 0; j < count; ++j) {
+    const std::uint8_t* src = split.image(j * split.count / count, image_size);
+    std::copy(src, src + image_size, cal.begin() + j * image_size);
+  }
+  return cal;
+}
+
+QuantizeResult quantize(const CnnModel& model, const std::uint8_t* pixels, long count, const QuantizeOptions& opt) {
+  return quantize_calibrated(model, calibrate(model, pixels, count, opt), opt);
+}
+
+std::vector<RangeStats> calibrate(const CnnModel& model, const std::uint8_t* pixels, long count,
+                                  const QuantizeOptions& opt) {
+  const Network& net = model.net;
+  check_options(model, opt);
   if (count <= 0) throw StageError("quantizer: no calibration images");
 
-  // 1. Calibration: ranges of every requantized output over the images.
+  // Ranges of every requantized output over the images.
   std::vector<RangeStats> stats(net.layers.size());
   const long image = net.input.size();
   for (long first = 0; first < count; first += opt.chunk) {
@@ -109,7 +132,17 @@ QuantizeResult quantize(const CnnModel& model, const std::uint8_t* pixels, long 
     }
   }
 
-  // 2. Layer by layer, carrying the scale of the current int8 activation.
+  return stats;
+}
+
+QuantizeResult quantize_calibrated(const CnnModel& model, const std::vector<RangeStats>& stats,
+                                   const QuantizeOptions& opt) {
+  const Network& net = model.net;
+  check_options(model, opt);
+  if (stats.size() != net.layers.size())
+    throw StageError("quantizer: activation statistics of " + std::to_string(stats.size()) + " layers for " +
+                     std::to_string(net.layers.size()));
+  // Layer by layer, carrying the scale of the current int8 activation.
   QuantizeResult res;
   QModel& q = res.qmodel;
   q.net = net;

@@ -81,6 +81,21 @@ struct QuantizeResult {
   std::vector<LayerReport> layers;
 };
 
+// `count` calibration images evenly spaced through a split (all of it when
+// it is smaller), as quantizer.int8 picks them, so every part is seen
+// whether the split is shuffled or not.
+std::vector<std::uint8_t> calibration_pixels(const ImageSplit& split, long image_size, long count);
+
+// The two steps of quantize(), for callers that quantize changing weights
+// with fixed activation ranges (trainer.lut_finetune):
+// 1. the activation statistics of every conv/dense output (after its fused
+//    relu) over the calibration images, indexed by layer;
+std::vector<RangeStats> calibrate(const CnnModel& model, const std::uint8_t* pixels, long count,
+                                  const QuantizeOptions& opt);
+// 2. the int8 model of `model` with those ranges.
+QuantizeResult quantize_calibrated(const CnnModel& model, const std::vector<RangeStats>& stats,
+                                   const QuantizeOptions& opt);
+
 // Quantizes `model`, calibrating activation ranges on `count` images of
 // `pixels` (channel-last bytes of model.net.input). Throws StageError on an
 // unusable model (e.g. an all-zero weight tensor is fine, a layer whose

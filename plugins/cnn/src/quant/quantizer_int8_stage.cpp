@@ -137,11 +137,7 @@ class QuantizerInt8 final : public Stage {
     // shuffled or not, depending on the data set), so every part is seen.
     const long image = data.image_size();
     const long ncal = std::min<long>(ctx.param<long>("calibration_images"), data.train.count);
-    std::vector<std::uint8_t> cal(static_cast<std::size_t>(ncal * image));
-    for (long j = 0; j < ncal; ++j) {
-      const long idx = j * data.train.count / ncal;
-      std::copy(data.train.image(idx, image), data.train.image(idx, image) + image, cal.begin() + j * image);
-    }
+    const std::vector<std::uint8_t> cal = quant::calibration_pixels(data.train, image, ncal);
     ctx.progress(0.1, "calibrating on " + std::to_string(ncal) + " training images");
     const auto t0 = clock::now();
     quant::QuantizeResult res = quant::quantize(model, cal.data(), ncal, opt);

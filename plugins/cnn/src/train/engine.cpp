@@ -214,12 +214,13 @@ void Engine<T>::reserve(Workspace<T>& ws, int images, bool training) const {
 }
 
 template <class T>
-void Engine<T>::load(Workspace<T>& ws, const std::uint8_t* pixels, const long* index, int n, double scale) const {
+void Engine<T>::load(Workspace<T>& ws, const std::uint8_t* pixels, const long* index, int n, double scale,
+                     int shift) const {
   const long size = net_.input.size();
   for (int k = 0; k < n; ++k) {
     const std::uint8_t* src = pixels + (index ? index[k] : k) * size;
     T* dst = ws.input.data() + static_cast<long>(k) * size;
-    for (long j = 0; j < size; ++j) dst[j] = static_cast<T>(src[j] * scale);
+    for (long j = 0; j < size; ++j) dst[j] = static_cast<T>((src[j] >> shift) * scale);
   }
 }
 
@@ -230,11 +231,12 @@ const T* Engine<T>::output(const Workspace<T>& ws, int layer) const {
 }
 
 template <class T>
-void Engine<T>::forward(const T* params, Workspace<T>& ws, int n) const {
+void Engine<T>::forward(const T* params, Workspace<T>& ws, int n, const EngineHooks<T>* hooks) const {
   const T* in = ws.input.data();
   for (std::size_t i = 0; i < net_.layers.size(); ++i) {
     const Layer& l = net_.layers[i];
     T* out = ws.out[i].data();
+    const bool hooked = hooks && hooks->forward && l.type != LayerType::MaxPool && l.type != LayerType::Flatten;
     switch (l.type) {
       case LayerType::Conv2d: {
         const T* cols = in;
@@ -242,14 +244,17 @@ void Engine<T>::forward(const T* params, Workspace<T>& ws, int n) const {
           im2col(l, in, n, ws.cols[i].data());
           cols = ws.cols[i].data();
         }
+        if (hooked && hooks->forward(static_cast<int>(i), n, in, out)) break;
         affine(cols, params + layout_.weight[i], params + layout_.bias[i],
                static_cast<long>(n) * l.out.height * l.out.width, l.reduction(), l.out_channels, out);
         break;
       }
       case LayerType::Dense:
+        if (hooked && hooks->forward(static_cast<int>(i), n, in, out)) break;
         affine(in, params + layout_.weight[i], params + layout_.bias[i], n, l.in.size(), l.out_channels, out);
         break;
       case LayerType::Relu: {
+        if (hooked && hooks->forward(static_cast<int>(i), n, in, out)) break;
         const long m = n * l.out.size();
         for (long j = 0; j < m; ++j) out[j] = in[j] > T(0) ? in[j] : T(0);
         break;
@@ -289,7 +294,11 @@ void Engine<T>::loss(Workspace<T>& ws, const std::uint8_t* labels, int n, T grad
 }
 
 template <class T>
-void Engine<T>::backward(const T* params, Workspace<T>& ws, int n, T* grads) const {
+void Engine<T>::backward(const T* params, Workspace<T>& ws, int n, T* grads, const EngineHooks<T>* hooks) const {
+  const auto replaced = [&](int i, long rows, const T* cols, const T* g, T* dcols) {
+    return hooks && hooks->weighted_backward &&
+           hooks->weighted_backward(i, rows, cols, g, grads + layout_.weight[i], grads + layout_.bias[i], dcols);
+  };
   int cur = 0;  // ws.grad[cur] holds d loss / d output of the layer being processed
   for (int i = static_cast<int>(net_.layers.size()) - 1; i >= 0; --i) {
     const Layer& l = net_.layers[i];
@@ -302,10 +311,11 @@ void Engine<T>::backward(const T* params, Workspace<T>& ws, int n, T* grads) con
         const long N = static_cast<long>(n) * l.out.height * l.out.width, R = l.reduction(), O = l.out_channels;
         const bool direct = direct_conv(l);
         const T* cols = direct ? in : ws.cols[i].data();
-        affine_grads(cols, g, N, R, O, grads + layout_.weight[i], grads + layout_.bias[i]);
+        T* dcols = direct ? dx : ws.dcols.data();
+        const bool own = !replaced(i, N, cols, g, need_dx ? dcols : nullptr);
+        if (own) affine_grads(cols, g, N, R, O, grads + layout_.weight[i], grads + layout_.bias[i]);
         if (need_dx) {
-          T* dcols = direct ? dx : ws.dcols.data();
-          MMap<T>(dcols, N, R).noalias() = CMap<T>(g, N, O) * CMap<T>(params + layout_.weight[i], O, R);
+          if (own) MMap<T>(dcols, N, R).noalias() = CMap<T>(g, N, O) * CMap<T>(params + layout_.weight[i], O, R);
           if (!direct) col2im(l, dcols, n, dx);
           cur = 1 - cur;
         }
@@ -313,9 +323,10 @@ void Engine<T>::backward(const T* params, Workspace<T>& ws, int n, T* grads) con
       }
       case LayerType::Dense: {
         const long R = l.in.size(), O = l.out_channels;
-        affine_grads(in, g, n, R, O, grads + layout_.weight[i], grads + layout_.bias[i]);
+        const bool own = !replaced(i, n, in, g, need_dx ? dx : nullptr);
+        if (own) affine_grads(in, g, n, R, O, grads + layout_.weight[i], grads + layout_.bias[i]);
         if (need_dx) {
-          MMap<T>(dx, n, R).noalias() = CMap<T>(g, n, O) * CMap<T>(params + layout_.weight[i], O, R);
+          if (own) MMap<T>(dx, n, R).noalias() = CMap<T>(g, n, O) * CMap<T>(params + layout_.weight[i], O, R);
           cur = 1 - cur;
         }
         break;

@@ -17,6 +17,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace flowrun::cnn::train {
@@ -45,6 +46,25 @@ struct Workspace {
   Buf<T> dcols;                          // conv input gradient in im2col form
 };
 
+// Ways for a caller to run the engine on a network whose layers compute
+// something else than float arithmetic (trainer.lut_finetune: the int8
+// network with table products), while the engine keeps doing everything
+// the float network and its backward pass share (im2col, pooling, loss,
+// the chain of gradients). Both hooks return false to keep the engine's
+// own step for that layer.
+template <class T>
+struct EngineHooks {
+  // Computes layer `layer`'s output `out` for n images of input `in` in
+  // place of the engine (a conv layer's im2col rows are already built;
+  // never called for maxpool and flatten).
+  std::function<bool(int layer, int n, const T* in, T* out)> forward;
+  // Replaces the gradient products of a conv2d/dense layer: `rows` rows of
+  // the layer's input in matrix form (im2col rows for conv, [rows][R]) and
+  // of the output gradient g ([rows][O]); writes dw [O][R], db [O] and,
+  // when dcols is not null, the input gradient in the same matrix form.
+  std::function<bool(int layer, long rows, const T* cols, const T* g, T* dw, T* db, T* dcols)> weighted_backward;
+};
+
 template <class T>
 class Engine {
  public:
@@ -56,9 +76,10 @@ class Engine {
   // buffers backward() needs.
   void reserve(Workspace<T>& ws, int images, bool training) const;
   // Input of a slice: image k is pixels[index ? index[k] : k] (channel-last
-  // bytes), converted to pixel * scale.
-  void load(Workspace<T>& ws, const std::uint8_t* pixels, const long* index, int n, double scale) const;
-  void forward(const T* params, Workspace<T>& ws, int n) const;
+  // bytes),   // converted to (pixel >> shift) * scale.
+  void load(Workspace<T>& ws, const std::uint8_t* pixels, const long* index, int n, double scale,
+            int shift = 0) const;
+  void forward(const T* params, Workspace<T>& ws, int n, const EngineHooks<T>* hooks = nullptr) const;
   // Output of layer i for the slice (flatten returns its input).
   const T* output(const Workspace<T>& ws, int layer) const;
   const T* logits(const Workspace<T>& ws) const { return output(ws, static_cast<int>(net_.layers.size()) - 1); }
@@ -69,7 +90,7 @@ class Engine {
             long& correct) const;
   // Gradient of the loss given to loss() with respect to every parameter,
   // written (not added) to grads[0..layout().total).
-  void backward(const T* params, Workspace<T>& ws, int n, T* grads) const;
+  void backward(const T* params, Workspace<T>& ws, int n, T* grads, const EngineHooks<T>* hooks = nullptr) const;
 
  private:
   Network net_;

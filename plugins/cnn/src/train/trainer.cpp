@@ -175,7 +175,8 @@ double accuracy(const std::vector<float>& logits, const std::vector<std::uint8_t
   return static_cast<double>(right) / static_cast<double>(labels.size());
 }
 
-TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptions& opt, const TrainHooks& hooks) {
+TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptions& opt, const TrainHooks& hooks,
+                      const CnnModel* start) {
   if (!(net.input == data.shape))
     throw StageError("trainer: the network input is " + to_string(net.input) + " but the images are " +
                      to_string(data.shape));
@@ -187,10 +188,12 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
     throw StageError("trainer: optimizer must be adam or sgd, got '" + opt.optimizer + "'");
   if (opt.batch_size < 1 || opt.epochs < 0) throw StageError("trainer: batch_size must be >= 1 and epochs >= 0");
 
-  const double scale = 1.0 / 255.0;
+  const double scale = opt.input_scale;
   const Engine<float> engine(net);
   const ParamLayout& layout = engine.layout();
-  Buf<float> params = init_params(net, layout, opt.seed);
+  if (start && !(start->net.input == net.input && network_text(start->net) == network_text(net)))
+    throw StageError("trainer: the starting model is a different network");
+  Buf<float> params = start ? flat_params(*start, layout) : init_params(net, layout, opt.seed);
   // A separate stream for the epoch shuffles, so a change of initialisation
   // code does not change the data order and vice versa.
   Rng order_rng(opt.seed ^ 0x9e3779b97f4a7c15ULL);
@@ -224,20 +227,22 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
     long correct = 0, seen = 0;
     for (long b = 0; b < batches; ++b) {
       if (hooks.cancelled && hooks.cancelled()) throw StageError("trainer: cancelled");
-      const long start = b * opt.batch_size;
-      const int B = static_cast<int>(std::min<long>(opt.batch_size, n - start));
+      const long first = b * opt.batch_size;
+      const int B = static_cast<int>(std::min<long>(opt.batch_size, n - first));
       const int S = slices_for_batch(B);
       const float grad_scale = 1.0f / static_cast<float>(B);  // mean loss over the batch
+      const float* used = hooks.batch_params ? hooks.batch_params(epoch, b + 1, params.data()) : params.data();
       pool.run(S, [&](int k, int w) {
-        const long* idx = perm.data() + start + slice_begin(B, S, k);
+        const long* idx = perm.data() + first + slice_begin(B, S, k);
         const int m = slice_size(B, S, k);
+        const EngineHooks<float>* eh = hooks.engine_hooks ? hooks.engine_hooks(w) : nullptr;
         for (int j = 0; j < m; ++j) slice_labels[k][j] = data.train.labels[idx[j]];
-        engine.load(ws[w], data.train.pixels.data(), idx, m, scale);
-        engine.forward(params.data(), ws[w], m);
+        engine.load(ws[w], data.train.pixels.data(), idx, m, scale, opt.input_shift);
+        engine.forward(used, ws[w], m, eh);
         slice_loss[k] = 0;
         slice_correct[k] = 0;
         engine.loss(ws[w], slice_labels[k].data(), m, grad_scale, slice_loss[k], slice_correct[k]);
-        engine.backward(params.data(), ws[w], m, grads[k].data());
+        engine.backward(used, ws[w], m, grads[k].data(), eh);
       });
       for (int k = 0; k < S; ++k) {
         loss_sum += slice_loss[k];
@@ -261,17 +266,22 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
     st.train_loss = loss_sum / n;
     st.train_accuracy = static_cast<double>(correct) / n;
     const auto t1 = Clock::now();
-    if (data.val.count > 0)
-      st.val_accuracy = accuracy(infer(engine, params.data(), data.val.pixels.data(), data.val.count, scale, pool),
-                                 data.val.labels, net.classes());
-    if (data.test.count > 0)
-      st.test_accuracy = accuracy(infer(engine, params.data(), data.test.pixels.data(), data.test.count, scale, pool),
-                                  data.test.labels, net.classes());
+    if (hooks.evaluate) {
+      hooks.evaluate(params.data(), st);
+    } else {
+      if (data.val.count > 0)
+        st.val_accuracy = accuracy(infer(engine, params.data(), data.val.pixels.data(), data.val.count, scale, pool),
+                                   data.val.labels, net.classes());
+      if (data.test.count > 0)
+        st.test_accuracy = accuracy(infer(engine, params.data(), data.test.pixels.data(), data.test.count, scale,
+                                          pool),
+                                    data.test.labels, net.classes());
+    }
     st.eval_seconds = since(t1);
     result.curve.push_back(st);
     if (hooks.epoch) hooks.epoch(st);
   }
-  result.model = to_model(net, layout, params.data(), scale);
+  result.model = to_model(net, layout, params.data(), start ? start->input_scale : scale);
   return result;
 }
 

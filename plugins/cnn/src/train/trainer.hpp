@@ -31,6 +31,10 @@ struct TrainOptions {
   double weight_decay = 0;         // L2: weight_decay * w added to every gradient
   std::uint64_t seed = 1;
   int threads = 1;
+  // The engine's input is (pixel >> input_shift) * input_scale (the int8
+  // model's input for fine-tuning through it; trainer.cnn: pixel / 255).
+  int input_shift = 0;
+  double input_scale = 1.0 / 255.0;
 };
 
 struct EpochStats {
@@ -47,6 +51,17 @@ struct TrainHooks {
   std::function<void(int epoch, long batch, long batches, double loss, double accuracy)> batch;
   std::function<void(const EpochStats&)> epoch;
   std::function<bool()> cancelled;
+  // Training through another arithmetic (trainer.lut_finetune), all empty
+  // for plain float training:
+  // before every batch, the parameters the forward and backward passes use
+  // in place of the current ones (the optimizer still updates the current
+  // ones: a straight-through estimator for whatever maps one to the other);
+  std::function<const float*(int epoch, long batch, const float* params)> batch_params;
+  // the engine hooks of worker w (engine.hpp);
+  std::function<const EngineHooks<float>*(int worker)> engine_hooks;
+  // after every epoch, in place of the float val/test accuracy: fills
+  // st.val_accuracy / st.test_accuracy for the current parameters.
+  std::function<void(const float* params, EpochStats& st)> evaluate;
 };
 
 struct TrainResult {
@@ -72,7 +87,10 @@ std::vector<float> infer(const Engine<float>& engine, const float* params, const
                          std::vector<std::vector<float>>* activations = nullptr);
 double accuracy(const std::vector<float>& logits, const std::vector<std::uint8_t>& labels, int classes);
 
+// Starts from He-uniform weights, or from `start` (a model of this
+// network) when given; the result's input_scale is start's, else
+// opt.input_scale.
 TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptions& opt,
-                      const TrainHooks& hooks = {});
+                      const TrainHooks& hooks = {}, const CnnModel* start = nullptr);
 
 }  // namespace flowrun::cnn::train
