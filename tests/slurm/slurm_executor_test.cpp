@@ -121,6 +121,29 @@ class Slurm : public TempDirTest {
     }
     return b;
   }
+  // Jobs of this run wait in the queue (reason BeginTime) until cancelled,
+  // so a test can act on a job whose stage process never started.
+  void hold_jobs_in_queue() {
+    write_text(dir_ / "site.yaml", "slurm:\n  poll_seconds: 0.2\n  sbatch_options: [--begin=now+3600]\n");
+  }
+  // Waits until flowrun has printed its header (its signal handlers are in place).
+  void wait_for_run_start(const Background& b) {
+    for (int i = 0; i < 300 && read_text(b.log).find("flow slurm_test:") == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // report.json of an interrupted run: every stage ended (failed with its
+  // error and times, or skipped, or ok), none left without an outcome.
+  void expect_complete_report(const json& r, const std::string& context) {
+    EXPECT_EQ(r["status"], "failed") << context;
+    for (const auto& name : r["stage_order"]) {
+      const json& st = r["stages"][name.get<std::string>()];
+      const std::string status = st["status"];
+      EXPECT_TRUE(status == "ok" || status == "failed" || status == "skipped") << context << st.dump();
+      if (status == "skipped") continue;
+      EXPECT_TRUE(st.contains("started_s") && st.contains("finished_s")) << context << st.dump();
+      if (status == "failed") EXPECT_FALSE(st["error"].get<std::string>().empty()) << context << st.dump();
+    }
+  }
   // Waits until `count` jobs of this test are in the state; returns their ids.
   std::vector<std::string> wait_for_jobs(size_t count, const std::string& state) {
     for (int i = 0; i < 300; ++i) {
@@ -237,9 +260,7 @@ TEST_F(Slurm, JobCancelledOutsideFlowrunIsReported) {
   EXPECT_EQ(slow["job"]["state"].get<std::string>().rfind("CANCELLED", 0), 0u) << slow.dump();
 }
 
-// Disabled until the report of a run interrupted right after submission is fixed
-// (the stage entry comes back empty when the signal arrives within ~1 s).
-TEST_F(Slurm, DISABLED_CtrlCCancelsEveryJobAndStillWritesTheReport) {
+TEST_F(Slurm, CtrlCCancelsEveryJobAndStillWritesTheReport) {
   const std::string t = tag();
   const std::string f = flow("  " + t + "_s:\n    uses: demo.sleep\n    with: {seconds: 900}\n"
                              "    matrix: {ignore_cancel: [true, false]}\n"
@@ -267,7 +288,7 @@ TEST_F(Slurm, DISABLED_CtrlCCancelsEveryJobAndStillWritesTheReport) {
   EXPECT_TRUE(live_jobs(prefix()).empty());
 }
 
-TEST_F(Slurm, DISABLED_SigtermCancelsLikeCtrlC) {
+TEST_F(Slurm, SigtermCancelsLikeCtrlC) {
   const std::string t = tag();
   const std::string f = flow("  " + t + "_slow:\n    uses: demo.sleep\n    with: {seconds: 900}\n");
   Background b = start(slurm_args(f, "run", "cache"));
@@ -279,6 +300,77 @@ TEST_F(Slurm, DISABLED_SigtermCancelsLikeCtrlC) {
   EXPECT_NE(slow["error"].get<std::string>().find("flowrun was interrupted"), std::string::npos)
       << slow.dump();
   EXPECT_TRUE(live_jobs(prefix()).empty());
+}
+
+// The job ends before its stage process starts, so only flowrun can record
+// the stage's end: it must, with the reason, in a folder that exists.
+TEST_F(Slurm, JobCancelledWhileQueuedIsReported) {
+  const std::string t = tag();
+  hold_jobs_in_queue();
+  const std::string f = flow("  " + t + "_held:\n    uses: demo.sleep\n    with: {seconds: 1}\n");
+  Background b = start(slurm_args(f, "run", "cache"));
+  const auto ids = wait_for_jobs(1, "PENDING");
+  ASSERT_GE(ids.size(), 1u);
+  slurm_out("scancel", {ids[0]});
+  EXPECT_EQ(b.wait_exit(), 1) << read_text(b.log);
+  const json r = report();
+  expect_complete_report(r, "");
+  const json held = r["stages"][t + "_held"];
+  EXPECT_EQ(held["status"], "failed");
+  EXPECT_NE(held["error"].get<std::string>().find("cancelled outside flowrun"), std::string::npos)
+      << held.dump();
+  EXPECT_EQ(held["job"]["state"].get<std::string>().rfind("CANCELLED", 0), 0u) << held.dump();
+  EXPECT_EQ(read_json(dir_ / "run" / held["dir"].get<std::string>() / "manifest.json")["status"],
+            "failed");
+}
+
+TEST_F(Slurm, SigtermWhileQueuedCancelsTheJobs) {
+  const std::string t = tag();
+  hold_jobs_in_queue();
+  const std::string f = flow("  " + t + "_held:\n    uses: demo.sleep\n    matrix: {seconds: [1, 2]}\n"
+                             "  " + t + "_next:\n    uses: demo.sleep\n    inputs: {any: " + t + "_held.text}\n");
+  Background b = start(slurm_args(f, "run", "cache"));
+  ASSERT_EQ(wait_for_jobs(2, "PENDING").size(), 2u);
+  ::kill(b.pid, SIGTERM);
+  EXPECT_EQ(b.wait_exit(), 143) << read_text(b.log);
+  const json r = report();
+  expect_complete_report(r, "");
+  for (const auto& [name, st] : r["stages"].items()) {
+    if (name == t + "_next") {
+      EXPECT_EQ(st["status"], "skipped");
+      continue;
+    }
+    EXPECT_NE(st["error"].get<std::string>().find("flowrun was interrupted"), std::string::npos)
+        << st.dump();
+  }
+  EXPECT_TRUE(live_jobs(prefix()).empty());
+}
+
+// Ctrl-C at different moments of a run (while submitting, while jobs queue,
+// start and run, between stages): always exit 130, a complete report.json
+// and no job left behind.
+TEST_F(Slurm, InterruptAtAnyMomentLeavesACompleteReport) {
+  const std::string t = tag();
+  const std::string f = flow("  " + t + "_a:\n    uses: demo.sleep\n    with: {seconds: 0.3}\n"
+                             "  " + t + "_b:\n    uses: demo.sleep\n    matrix: {seconds: [600, 601]}\n"
+                             "    inputs: {any: " + t + "_a.text}\n"
+                             "  " + t + "_c:\n    uses: demo.sleep\n    with: {seconds: 600}\n");
+  for (const int delay_ms : {0, 150, 400, 800, 1300, 2000}) {
+    const std::string context = "Ctrl-C " + std::to_string(delay_ms) + " ms into the run: ";
+    const std::string run = "run" + std::to_string(delay_ms);
+    Background b = start(slurm_args(f, run, "cache" + std::to_string(delay_ms)));
+    wait_for_run_start(b);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(b.pid, SIGINT);
+    EXPECT_EQ(b.wait_exit(), 130) << context << read_text(b.log);
+    const json r = read_json(dir_ / run / "report.json");
+    expect_complete_report(r, context);
+    // Whatever was running or queued says it was cancelled, not lost.
+    for (const auto& [name, st] : r["stages"].items())
+      if (st["status"] == "failed")
+        EXPECT_NE(st["error"].get<std::string>().find("cancelled"), std::string::npos) << context << st.dump();
+    EXPECT_TRUE(live_jobs(prefix()).empty()) << context;
+  }
 }
 
 }  // namespace

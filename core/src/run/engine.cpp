@@ -62,6 +62,24 @@ std::string make_run_id() {
   return std::string(buf) + "-" + std::to_string(::getpid());
 }
 
+// The outcome of a job whose executor failed without giving one (it threw,
+// or returned from a batch without a word on this job): failed, with
+// nothing of the stage's outputs trusted.
+StageOutcome executor_failure(const StageJob& job, std::string error) {
+  if (error.empty()) error = "the executor returned without an outcome for this stage";
+  StageOutcome o;
+  o.status = StageStatus::Failed;
+  o.error = "executor error: " + error;
+  try {
+    discard_outputs(job.stage_dir());
+    write_manifest(job, o);
+  } catch (const std::exception&) {
+    // The report still says why; the next run does not trust a stage
+    // folder without an "ok" manifest anyway.
+  }
+  return o;
+}
+
 }  // namespace
 
 RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& cache,
@@ -234,26 +252,33 @@ RunSummary run_flow(const Flow& flow, const RunOptions& options, const Cache& ca
         std::lock_guard guard(mutex);
         finish(grants[index[k]], std::move(outcome), started_s);
       };
+      // Every job gets exactly one outcome, even when the executor throws
+      // before (or instead of) returning one: a stage without an outcome
+      // would leave an empty entry in report.json.
       std::vector<bool> reported(to_run.size(), false);
+      auto report = [&](size_t k, StageOutcome o) {
+        if (reported[k]) return;
+        reported[k] = true;
+        done(k, std::move(o));
+      };
+      std::string error;
       try {
-        if (to_run.size() == 1) {
-          reported[0] = true;
-          done(0, executor.run(to_run[0], sinks[0]));
-        } else {
-          executor.run_batch(to_run, sinks, [&](size_t k, StageOutcome o) {
-            reported[k] = true;
-            done(k, std::move(o));
-          });
+        for (const auto& job : to_run) {
+          // The stage's folder exists before any executor runs it, so an
+          // executor can always leave its failure there, even for a job
+          // that ended before the stage process started (a cluster job
+          // cancelled in the queue).
+          fs::create_directories(job.stage_dir());
         }
+        if (to_run.size() == 1) report(0, executor.run(to_run[0], sinks[0]));
+        else executor.run_batch(to_run, sinks, report);
       } catch (const std::exception& e) {
-        for (size_t k = 0; k < to_run.size(); ++k) {
-          if (reported[k]) continue;
-          StageOutcome o;
-          o.status = StageStatus::Failed;
-          o.error = e.what();
-          done(k, std::move(o));
-        }
+        error = e.what();
+      } catch (...) {
+        error = "the executor threw something that is not a std::exception";
       }
+      for (size_t k = 0; k < to_run.size(); ++k)
+        if (!reported[k]) report(k, executor_failure(to_run[k], error));
     }
     lock.lock();
   };

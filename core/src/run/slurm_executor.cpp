@@ -56,6 +56,9 @@ struct Task {
 
 struct JobInfo {
   std::string state, reason, exit_code, node;
+  // scontrol: the record stands for array tasks that never started (Slurm
+  // keeps them in the array's own record, "12", until each one starts).
+  bool unstarted_tasks = false;
 };
 
 class SlurmExecutor final : public Executor {
@@ -87,6 +90,12 @@ class SlurmExecutor final : public Executor {
   void read_progress(Task& t, const ProgressSink& sink) const;
   StageOutcome finish(const StageJob& job, Task& t, const JobInfo& info, bool cancelled_by_us,
                       double seconds) const;
+  // scancel for every task not done yet (best effort: never throws).
+  void cancel_jobs(const std::vector<Task>& tasks) const;
+  // Follows submitted tasks to their end; see run_batch.
+  void follow(const std::vector<StageJob>& jobs, const std::vector<ProgressSink>& sinks,
+              const std::function<void(size_t, StageOutcome)>& done, std::vector<Task>& tasks,
+              clock_type::time_point start);
   fs::path slurm_dir(const StageJob& job) const { return job.run_dir / ".slurm"; }
   void write_script(const fs::path& dir) const;
 
@@ -282,6 +291,9 @@ JobInfo SlurmExecutor::details(const std::string& job_id) const {
         else if (key == "Reason") info.reason = value;
         else if (key == "ExitCode") info.exit_code = value;
         else if (key == "NodeList") info.node = value;
+        else if (key == "ArrayTaskId")
+          info.unstarted_tasks = value.find_first_not_of("0123456789") != std::string::npos ||
+                                 value == "4294967294";  // NO_VAL - 1: the remainder record
       }
       if (!info.state.empty()) return info;
     }
@@ -395,37 +407,76 @@ StageOutcome SlurmExecutor::finish(const StageJob& job, Task& t, const JobInfo& 
   return o;
 }
 
+namespace {
+
+// A job that never gave a result of its own (not submitted, or lost): the
+// stage fails with `error`, and its folder holds nothing trusted.
+StageOutcome failed_without_result(const StageJob& job, const std::string& error, double seconds) {
+  StageOutcome o;
+  o.status = StageStatus::Failed;
+  o.error = error;
+  o.seconds = seconds;
+  try {
+    discard_outputs(job.stage_dir());
+    write_manifest(job, o);
+  } catch (const std::exception&) {
+    // The report still says why; without an "ok" manifest nothing is trusted.
+  }
+  return o;
+}
+
+}  // namespace
+
+void SlurmExecutor::cancel_jobs(const std::vector<Task>& tasks) const {
+  std::set<std::string> ids;
+  for (const auto& t : tasks)
+    if (!t.done) ids.insert(t.job_id);
+  if (ids.empty()) return;
+  std::vector<std::string> args = {"--quiet"};
+  args.insert(args.end(), ids.begin(), ids.end());
+  try {
+    slurm("scancel", args);
+  } catch (const std::exception&) {
+  }
+}
+
 void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
                               const std::vector<ProgressSink>& sinks,
                               const std::function<void(size_t, StageOutcome)>& done) {
   const auto start = clock_type::now();
-  const SlurmSite& site = env_.site->slurm;
   auto elapsed = [&] { return std::chrono::duration<double>(clock_type::now() - start).count(); };
-  auto fail_now = [&](size_t k, const std::string& error) {
-    StageOutcome o;
-    o.status = StageStatus::Failed;
-    o.error = error;
-    o.seconds = elapsed();
-    discard_outputs(jobs[k].stage_dir());
-    write_manifest(jobs[k], o);
-    done(k, std::move(o));
-  };
-
-  std::vector<size_t> all(jobs.size());
-  for (size_t k = 0; k < jobs.size(); ++k) all[k] = k;
   if (env_.cancel && env_.cancel->load()) {
-    for (size_t k : all) fail_now(k, "cancelled before it was submitted");
+    for (size_t k = 0; k < jobs.size(); ++k)
+      done(k, failed_without_result(jobs[k], "cancelled before it was submitted", elapsed()));
     return;
   }
+  std::vector<size_t> all(jobs.size());
+  for (size_t k = 0; k < jobs.size(); ++k) all[k] = k;
   std::string error;
   std::vector<Task> tasks = submit(jobs, all, error);
   if (tasks.empty()) {
-    for (size_t k : all) fail_now(k, "cannot submit to Slurm: " + error);
+    for (size_t k : all) done(k, failed_without_result(jobs[k], "cannot submit to Slurm: " + error, elapsed()));
     return;
   }
   for (const auto& t : tasks)
     if (sinks[t.index].progress) sinks[t.index].progress(0, "submitted: Slurm job " + t.job_id);
+  try {
+    follow(jobs, sinks, done, tasks, start);
+  } catch (...) {
+    // Nobody follows these jobs any more: they must not run on unseen.
+    cancel_jobs(tasks);
+    throw;
+  }
+}
 
+// Polls the tasks until every one has ended and been reported through
+// `done`: resubmits after node failures, scancels everything on Ctrl-C or
+// SIGTERM and then waits (up to 60 s) until Slurm confirms each end.
+void SlurmExecutor::follow(const std::vector<StageJob>& jobs, const std::vector<ProgressSink>& sinks,
+                           const std::function<void(size_t, StageOutcome)>& done,
+                           std::vector<Task>& tasks, clock_type::time_point start) {
+  const SlurmSite& site = env_.site->slurm;
+  auto elapsed = [&] { return std::chrono::duration<double>(clock_type::now() - start).count(); };
   bool cancelled = false;
   clock_type::time_point cancel_deadline{};
   const auto poll_every = std::chrono::duration<double>(site.poll_seconds);
@@ -433,15 +484,7 @@ void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
     if (!cancelled && env_.cancel && env_.cancel->load()) {
       cancelled = true;
       cancel_deadline = clock_type::now() + std::chrono::seconds(60);
-      std::set<std::string> ids;
-      for (const auto& t : tasks)
-        if (!t.done) ids.insert(t.job_id);
-      std::vector<std::string> args = {"--quiet"};
-      args.insert(args.end(), ids.begin(), ids.end());
-      try {
-        slurm("scancel", args);
-      } catch (const std::exception&) {
-      }
+      cancel_jobs(tasks);
     }
     std::set<std::string> ids;
     for (const auto& t : tasks)
@@ -455,6 +498,12 @@ void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
       read_progress(t, sinks[t.index]);
       JobInfo info;
       auto it = states.find(t.job_id);
+      if (it == states.end() && t.job_id != t.array_id) {
+        // Array tasks that never started live in the array's own record:
+        // cancelled in the queue, squeue lists "12 CANCELLED", not "12_0".
+        auto whole = states.find(t.array_id);
+        if (whole != states.end() && classify_slurm_state(whole->second.state).terminal) it = whole;
+      }
       if (it != states.end()) {
         info = it->second;
         t.seen = true;
@@ -469,7 +518,7 @@ void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
         if (!classify_slurm_state(info.state).terminal) continue;
         if (info.state.rfind("COMPLETED", 0) != 0) {
           // squeue has no exit code; ask for the details of anything not clean.
-          JobInfo more = details(t.job_id);
+          JobInfo more = details(it->first);
           if (!more.exit_code.empty()) info.exit_code = more.exit_code;
           if (info.reason.empty() || info.reason == "None") info.reason = more.reason;
         }
@@ -479,6 +528,10 @@ void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
         if (t.missing_since == clock_type::time_point{}) t.missing_since = clock_type::now();
         if (clock_type::now() - t.missing_since < std::chrono::seconds(ok ? 2 : 30)) continue;
         info = details(t.job_id);
+        if (info.state.empty() && t.job_id != t.array_id) {
+          JobInfo whole = details(t.array_id);
+          if (whole.unstarted_tasks) info = whole;
+        }
         if (!info.state.empty() && !classify_slurm_state(info.state).terminal) continue;
       }
       read_progress(t, sinks[t.index]);
@@ -497,16 +550,31 @@ void SlurmExecutor::run_batch(const std::vector<StageJob>& jobs,
         }
       }
       t.done = true;
-      done(t.index, finish(jobs[t.index], t, info, cancelled, elapsed()));
+      StageOutcome o;
+      try {
+        o = finish(jobs[t.index], t, info, cancelled, elapsed());
+      } catch (const std::exception& e) {
+        // Reading the job's result failed (the run directory went away, a
+        // full disk): this stage fails, and the other jobs are still followed.
+        o.status = StageStatus::Failed;
+        o.error = "Slurm job " + t.job_id + " ended (" + (info.state.empty() ? "UNKNOWN" : info.state) +
+                  ") but its result cannot be read: " + e.what();
+        o.seconds = elapsed();
+        o.job = {{"scheduler", "slurm"}, {"job_id", t.job_id}, {"state", info.state}};
+      }
+      done(t.index, std::move(o));
     }
     for (auto& t : resubmitted) tasks.push_back(std::move(t));
     if (cancelled && clock_type::now() > cancel_deadline) {
       for (auto& t : tasks)
         if (!t.done) {
           t.done = true;
-          fail_now(t.index, "Slurm job " + t.job_id +
+          done(t.index, failed_without_result(
+                            jobs[t.index],
+                            "Slurm job " + t.job_id +
                                 " was cancelled (flowrun was interrupted) but Slurm did not confirm "
-                                "its end within 60 s");
+                                "its end within 60 s",
+                            elapsed()));
         }
       break;
     }
