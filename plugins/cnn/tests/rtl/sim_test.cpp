@@ -2,74 +2,16 @@
 // logit bit-exact against infer(), latency as the schedule says.
 #include "rtl/accel.hpp"
 #include "rtl/testbench_gen.hpp"
+#include "rtl_sim_support.hpp"
 #include "rtl_test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace flowrun::cnn::rtl {
 namespace {
 
-struct SimResult {
-  bool ran = false;
-  nlohmann::json result;
-  std::string log;
-};
-
-// Compiles `q`, writes design + testbench for `count` random images and runs
-// `sim` ("iverilog" or "verilator").
-SimResult simulate(const QModel& q, const CompileOptions& o, long count, const std::string& sim,
-                   const std::string& name, int ready_percent = 100, const std::string& plusargs = "") {
-  SimResult r;
-  if (!test::have(sim)) return r;
-  r.ran = true;
-  const auto dir = test::fresh_dir(name);
-  const Design d = compile(q, o, name);
-  write_design(d, (dir / "verilog").string(), (dir / "macros").string());
-  const Design checked = check_design(q, dir / "verilog");
-  const auto images = test::random_images(count, q.net.input.size(), 7);
-  std::vector<std::uint8_t> labels(static_cast<std::size_t>(count), 0);
-  TestbenchOptions to;
-  to.out_ready_percent = ready_percent;
-  const auto tbdir = dir / "tb";
-  const TestbenchInfo info = write_testbench(q, checked, dir / "verilog", images.data(),
-                                             labels.data(), count, to, tbdir);
-  std::string files = " '" + (tbdir / (info.top + ".v")).string() + "'";
-  for (const auto& f : d.verilog) files += " '" + (dir / "verilog" / f.name).string() + "'";
-  files += " '" + (dir / "macros" / "sram_models.v").string() + "'";
-  const std::string def = "-DFLOWRUN_TBDIR='\"" + tbdir.string() + "/\"'";
-  const auto log = dir / "sim.log";
-  int rc;
-  if (sim == "iverilog") {
-    rc = test::run("iverilog -g2005 -s " + info.top + " " + def + " -o '" + (dir / "sim.vvp").string() +
-                       "'" + files + " && cd '" + dir.string() + "' && vvp -n sim.vvp " + plusargs,
-                   log);
-  } else {
-    rc = test::run("cd '" + dir.string() + "' && verilator --binary --timing -Wno-fatal -Wno-lint -Wno-style " +
-                       "--x-assign 0 --x-initial 0 --Mdir obj -MAKEFLAGS 'OPT_FAST=-O1' --top-module " +
-                       info.top + " " + def + files + " && obj/V" + info.top + " " + plusargs,
-                   log);
-  }
-  r.log = test::read_file(log);
-  EXPECT_EQ(rc, 0) << r.log;
-  const auto at = r.log.find("FLOWRUN_RESULT ");
-  if (at == std::string::npos) {
-    ADD_FAILURE() << "no FLOWRUN_RESULT line:\n" << r.log;
-    return r;
-  }
-  r.result = nlohmann::json::parse(r.log.substr(at + 15, r.log.find('\n', at) - at - 15));
-  EXPECT_EQ(r.log.find("FLOWRUN_RESULT ", at + 1), std::string::npos) << "two result lines";
-  EXPECT_EQ(r.result["expected_cycles_per_image"], d.schedule.latency_cycles);
-  return r;
-}
-
-void expect_pass(const SimResult& r, long vectors) {
-  if (!r.ran) GTEST_SKIP() << "simulator not installed";
-  EXPECT_EQ(r.result["status"], "PASS") << r.log;
-  EXPECT_EQ(r.result["vectors"], vectors);
-  EXPECT_EQ(r.result["mismatches"], 0) << r.log;
-  EXPECT_EQ(r.result["cycles_per_image"], r.result["expected_cycles_per_image"]);
-}
+using test::expect_pass;
+using test::simulate;
 
 const std::vector<std::string> kSmallNet = {"conv2d 4 kernel=3 stride=1 padding=1", "relu",
                                             "maxpool 2", "conv2d 6 kernel=3", "relu",
