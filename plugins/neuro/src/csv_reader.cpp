@@ -24,6 +24,12 @@ bool is_space(char c) { return c == ' ' || c == '\t'; }
 // (recordings never need that, and it keeps line numbers honest).
 std::vector<CsvCell> split_line(const std::string& text, const CsvReader& r, int line) {
   std::vector<CsvCell> cells;
+  std::size_t commas = 0;
+  for (char c : text) commas += c == ',';
+  if (commas >= kMaxCsvCells)
+    throw StageError(r.where(line, 1) + "expected at most " + std::to_string(kMaxCsvCells) +
+                     " cells in a row, got " + std::to_string(commas + 1) + " or more");
+  cells.reserve(commas + 1);
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (true) {
@@ -65,11 +71,28 @@ std::vector<CsvCell> split_line(const std::string& text, const CsvReader& r, int
   return cells;
 }
 
+// std::getline with a bound: a file without line ends must not be read
+// into memory whole. False at the end of the file.
+bool read_line(std::istream& in, std::string& text, const CsvReader& r, int line) {
+  text.clear();
+  std::streambuf* buf = in.rdbuf();
+  bool any = false;
+  for (auto c = buf->sbumpc(); c != std::char_traits<char>::eof(); c = buf->sbumpc()) {
+    any = true;
+    if (c == '\n') return true;
+    if (text.size() == kMaxCsvLineBytes)
+      throw StageError(r.where(line, static_cast<int>(kMaxCsvLineBytes)) + "expected lines of at most " +
+                       std::to_string(kMaxCsvLineBytes >> 20) + " MiB, this one is longer");
+    text.push_back(static_cast<char>(c));
+  }
+  return any;
+}
+
 }  // namespace
 
 bool CsvReader::next(CsvRow& row) {
   std::string text;
-  while (std::getline(in_, text)) {
+  while (read_line(in_, text, *this, line_ + 1)) {
     ++line_;
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (line_ == 1 && text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)

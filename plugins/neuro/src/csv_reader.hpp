@@ -11,6 +11,12 @@
 
 namespace flowrun::neuro {
 
+// Limits (docs/security.md): a recording with a million ROI columns still
+// fits; a file without line ends or with absurd rows is rejected with
+// FILE:LINE:COL before it takes more memory than a few times these sizes.
+inline constexpr std::size_t kMaxCsvLineBytes = std::size_t{32} << 20;  // one line
+inline constexpr std::size_t kMaxCsvCells = std::size_t{1} << 21;       // cells in one row
+
 struct CsvCell {
   std::string text;
   int col = 1;  // 1-based character column where the cell starts

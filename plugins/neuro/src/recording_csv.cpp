@@ -13,9 +13,14 @@ namespace flowrun::neuro {
 
 namespace {
 
+// The header's names for a message; a wide header is cut short so the
+// message stays readable (a recording may have a million columns).
 std::string join_names(const std::vector<CsvCell>& header) {
+  constexpr std::size_t kShown = 20;
   std::string s;
-  for (const auto& c : header) s += (s.empty() ? "'" : ", '") + c.text + "'";
+  for (std::size_t i = 0; i < header.size() && i < kShown; ++i)
+    s += (s.empty() ? "'" : ", '") + header[i].text.substr(0, 80) + "'";
+  if (header.size() > kShown) s += " and " + std::to_string(header.size() - kShown) + " more";
   return s;
 }
 

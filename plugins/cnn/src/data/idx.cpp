@@ -190,14 +190,18 @@ IdxArray read_idx(const std::filesystem::path& file) {
   std::uint8_t extra[256];
   const auto more = src.read(extra, sizeof extra);
   if (more > 0) {
+    // Count what follows, but not forever: a gzip bomb after valid data
+    // would otherwise be inflated to the end.
+    constexpr std::uint64_t kCounted = std::uint64_t{1} << 20;
     std::uint64_t total = more;
-    while (true) {
+    while (total < kCounted) {
       const auto k = src.read(extra, sizeof extra);
       if (k == 0) break;
       total += k;
     }
-    fail(file, header + elements, std::to_string(total) + " unexpected bytes after the data (header says " +
-                                      shape + "; expected end of file)");
+    fail(file, header + elements, (total >= kCounted ? "more than " + std::to_string(kCounted) : std::to_string(total)) +
+                                      " unexpected bytes after the data (header says " + shape +
+                                      "; expected end of file)");
   }
   return a;
 }

@@ -273,6 +273,9 @@ class Parser {
       if (dir != Dir::Wire) d.dir = dir;
       return;
     }
+    if (bits_.size() + static_cast<std::size_t>(std::abs(msb - lsb)) + 1 > kMaxNetBits)
+      fail(name, "more than " + std::to_string(kMaxNetBits) + " declared net bits with '" + name.text +
+                     "'; expected a netlist small enough to simulate");
     NetDecl d;
     d.name = name.text;
     d.dir = dir;
@@ -447,6 +450,9 @@ class Parser {
     for (const auto& out : lc->outputs)
       if (out != lc->output)
         fail(cell_tok, "cell '" + cell_tok.text + "' has several outputs; only single-output cells are supported");
+    if (insts_.size() >= kMaxInstances)
+      fail(cell_tok, "more than " + std::to_string(kMaxInstances) +
+                         " cell instances; expected a netlist small enough to simulate");
     Instance inst;
     inst.cell = cell_tok.text;
     inst.name = name_tok.text;
@@ -525,25 +531,47 @@ class Parser {
     int b = net_bit;
     while (true) {
       NetBit& nb = bits_[static_cast<std::size_t>(b)];
+      Source found;
       switch (nb.driver) {
-        case DriverKind::Const: return Source{Source::Const, nb.driver_value};
-        case DriverKind::Input: return Source{Source::Input, nb.driver_value};
-        case DriverKind::Gate: return Source{Source::Gate, nb.driver_value};
+        case DriverKind::Const: found = Source{Source::Const, nb.driver_value}; break;
+        case DriverKind::Input: found = Source{Source::Input, nb.driver_value}; break;
+        case DriverKind::Gate: found = Source{Source::Gate, nb.driver_value}; break;
         case DriverKind::None:
           fail(use, "net " + bit_name(b) + (b == net_bit ? "" : " (reached from " + bit_name(net_bit) + ")") +
                         " is read by " + user + " but nothing drives it");
         case DriverKind::Alias:
-          if (std::find(chain.begin(), chain.end(), b) != chain.end()) {
-            std::string loop;
-            for (int x : chain) loop += bit_name(x) + " -> ";
-            fail(nb.driver_loc, "combinational loop through assigns: " + loop + bit_name(b));
-          }
+          // A chain longer than the number of bits repeats one: a loop.
+          if (chain.size() > bits_.size()) report_assign_loop(chain);
           chain.push_back(b);
           b = nb.driver_value;
-          break;
+          continue;
       }
+      // Every bit of the chain carries the same source: remember it, so
+      // each assign is followed once however many readers it has.
+      for (int x : chain) {
+        NetBit& alias = bits_[static_cast<std::size_t>(x)];
+        alias.driver = found.kind == Source::Const   ? DriverKind::Const
+                       : found.kind == Source::Input ? DriverKind::Input
+                                                     : DriverKind::Gate;
+        alias.driver_value = found.value;
+      }
+      return found;
     }
   }
+
+  [[noreturn]] void report_assign_loop(const std::vector<int>& chain) {
+    std::unordered_map<int, std::size_t> first;
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      const auto [it, fresh] = first.emplace(chain[i], i);
+      if (fresh) continue;
+      std::string loop;
+      for (std::size_t k = it->second; k < i; ++k) loop += bit_name(chain[k]) + " -> ";
+      fail(bits_[static_cast<std::size_t>(chain[i])].driver_loc,
+           "combinational loop through assigns: " + loop + bit_name(chain[i]));
+    }
+    fail(Loc{}, "combinational loop through assigns");
+  }
+
 
   Netlist build() {
     Netlist nl;
@@ -702,6 +730,11 @@ Netlist parse_netlist(std::string_view text, const std::string& file_name, const
 Netlist read_netlist(const std::filesystem::path& file, const liberty::Library& lib, const NetlistExpect& expect) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw NetlistError(file.string() + ": cannot open the netlist file");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > kMaxNetlistBytes)
+    throw NetlistError(file.string() + ": " + std::to_string(size) + " bytes; expected a netlist of at most " +
+                       std::to_string(kMaxNetlistBytes >> 20) + " MiB");
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_netlist(ss.str(), file.string(), lib, expect);

@@ -93,6 +93,10 @@ std::vector<Token> tokenize(std::string_view s, const std::string& file) {
       fail(file, line, col,
            std::string("unexpected character '") + c + "' (not part of a structural netlist)");
     }
+    // Tokens take ~50 bytes each: bound them before they take gigabytes.
+    if (out.size() >= kMaxTokens)
+      fail(file, t.line, t.col,
+           "more than " + std::to_string(kMaxTokens) + " tokens; expected a netlist small enough to simulate");
     out.push_back(std::move(t));
   }
   Token end;

@@ -66,8 +66,23 @@ class FunctionParser {
     while (take('^')) v ^= parse_unary();
     return v;
   }
+  // Parentheses and prefix NOTs recurse; hostile text could nest them
+  // until the stack runs out, real functions nest a few levels.
+  static constexpr int kMaxNesting = 256;
+  struct Nest {
+    explicit Nest(FunctionParser& p) : p_(p) {
+      if (++p_.depth_ > kMaxNesting)
+        p_.fail("expected parentheses and '!' nested at most " + std::to_string(kMaxNesting) + " deep");
+    }
+    ~Nest() { --p_.depth_; }
+    FunctionParser& p_;
+  };
+
   std::uint64_t parse_unary() {
-    if (take('!')) return ~parse_unary() & mask();
+    if (take('!')) {
+      Nest nest(*this);
+      return ~parse_unary() & mask();
+    }
     std::uint64_t v = parse_primary();
     while (take('\'')) v = ~v & mask();
     return v;
@@ -76,6 +91,7 @@ class FunctionParser {
     skip_space();
     if (i_ >= e_.size()) fail("expected a pin name, a constant or '(', got the end");
     if (take('(')) {
+      Nest nest(*this);
       std::uint64_t v = parse_or();
       if (!take(')')) fail("expected ')'");
       return v;
@@ -114,6 +130,7 @@ class FunctionParser {
   const std::vector<std::string>& vars_;
   const std::string& where_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -8,6 +8,10 @@
 namespace flowrun::liberty::detail {
 namespace {
 
+// Real libraries nest groups about six deep (library, cell, pin, timing,
+// table); a bound keeps hostile input from exhausting the stack.
+constexpr int kMaxGroupDepth = 64;
+
 enum class Tok { Word, String, Punct, End };
 
 struct Token {
@@ -167,11 +171,11 @@ class Parser {
     g.begin = name.begin;
     g.args = parse_args(name);
     expect("{", "to open the body of group '" + name.text + "'");
-    parse_body(g);
+    parse_body(g, 1);
     return g;
   }
 
-  void parse_body(Group& g) {
+  void parse_body(Group& g, int depth) {
     while (!is("}")) {
       if (tok_.kind == Tok::End)
         lex_.fail(g.line, "expected '}' to close group '" + g.type + "' opened here");
@@ -199,13 +203,16 @@ class Parser {
       } else if (is("(")) {
         std::vector<std::string> args = parse_args(name);
         if (is("{")) {
+          if (depth >= kMaxGroupDepth)
+            lex_.fail(name.line, "expected groups nested at most " + std::to_string(kMaxGroupDepth) +
+                                     " deep, group '" + name.text + "' is deeper");
           advance();
           Group child;
           child.type = name.text;
           child.line = name.line;
           child.begin = name.begin;
           child.args = std::move(args);
-          parse_body(child);
+          parse_body(child, depth + 1);
           g.groups.push_back(std::move(child));
         } else {
           if (is(";")) advance();

@@ -25,6 +25,7 @@
 
 #include <flowrun/stage.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -106,6 +107,14 @@ struct PortWidth {
   int width = 0;
 };
 using NetlistExpect = std::vector<PortWidth>;
+
+// Limits of the reader (docs/security.md): far above any netlist that can
+// be simulated exhaustively, low enough that hostile input cannot take more
+// than a few hundred MB. Exceeding one is a NetlistError naming the place.
+inline constexpr std::size_t kMaxNetlistBytes = std::size_t{64} << 20;  // file size
+inline constexpr std::size_t kMaxTokens = 8'000'000;                   // identifiers, numbers, symbols
+inline constexpr std::size_t kMaxInstances = 250'000;                  // cell instances
+inline constexpr std::size_t kMaxNetBits = 4'000'000;                  // declared net bits
 
 // Reads a flat structural Verilog netlist (one module; input/output/wire
 // declarations with ranges; cell instances with named connections; `assign`
