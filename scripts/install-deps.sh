@@ -8,7 +8,8 @@ packages="cmake g++ make pkg-config
   yosys iverilog opensta verilator
   dataset-fashion-mnist
   libjs-chart.js chromium
-  slurm-wlm munge"
+  slurm-wlm munge
+  clang-14 libfuzzer-14-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
