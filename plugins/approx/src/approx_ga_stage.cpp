@@ -5,7 +5,6 @@
 #include "ga.hpp"
 #include "lut.hpp"
 #include "netlist_bridge.hpp"
-#include "sha256.hpp"
 
 #include <flowrun/sdk.hpp>
 #include <flowrun_gates/error_metrics.hpp>
@@ -300,7 +299,7 @@ class ApproxGaStage : public Stage {
                                ctx.param<std::string>("y_port")},
                               in.string());
       seed_desc = in.filename().string();
-      seed_hash = file_sha256(in);
+      seed_hash = ctx.input_sha256("netlist");
       if (wanted.empty()) {
         for (const auto& g : seed_nl.gates) {
           if (std::find(wanted.begin(), wanted.end(), g.cell) == wanted.end()) wanted.push_back(g.cell);
@@ -570,7 +569,7 @@ class ApproxGaStage : public Stage {
       << " mre=" << fmt(em.mre);
     if (problem.weighted())
       h << " wmed=" << fmt(wmed) << " (weights " << ctx.input("weights").filename().string() << ", sha256 "
-        << file_sha256(weights_file(ctx.input("weights"))) << ")";
+        << ctx.sha256(weights_file(ctx.input("weights"))) << ")";
     h << "\n";
     h << ports.y << " = " << ports.a << " * " << ports.b << " approximately; " << ports.y << " is "
       << (is_signed ? "two's complement" : "unsigned") << ", " << (aw + bw) << " bits";

@@ -99,6 +99,27 @@ TEST(ArithFlow, BadParamsAreClearStageErrors) {
       << r.output;
 }
 
+// Verilog injection through the module or a port name (docs/security.md):
+// refused before any Verilog is written, by rtl.multiplier and by the
+// testbench generator alike.
+TEST(ArithFlow, VerilogInjectionInModuleOrPortNamesIsRefused) {
+  FlowRun r = run_flowrun(kData + "/mult4x4_goldenbrick.yaml", "inject_module",
+                          "--set 'rtl.module=m; endmodule module evil(); endmodule module x'");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.stage("rtl")["error"].get<std::string>().find(
+                "'m; endmodule module evil(); endmodule module x' is not a plain Verilog identifier"),
+            std::string::npos)
+      << r.output;
+  r = run_flowrun(kData + "/mult4x4_goldenbrick.yaml", "inject_port", "--set 'bench.y_port=y); endmodule //'");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.stage("bench")["error"].get<std::string>().find(
+                "param y_port: 'y); endmodule //' is not a plain Verilog identifier"),
+            std::string::npos)
+      << r.output;
+  for (const auto& e : fs::recursive_directory_iterator(r.dir))
+    if (e.path().extension() == ".v") EXPECT_EQ(slurp(e.path()).find("endmodule //"), std::string::npos) << e.path();
+}
+
 // The whole chain after synthesis on a 4x4 seed, swept over two bounds:
 // every instance's evolved netlist reproduces its LUT in Icarus Verilog,
 // verify.lut agrees with the GA's metrics, and approx.pareto gathers both.

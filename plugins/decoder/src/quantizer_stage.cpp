@@ -95,8 +95,8 @@ class FixedPointQuantizer final : public Stage {
     q.provenance = {
         {"stage", spec().kind},
         {"stage_version", kVersion},
-        {"model_sha256", neuro::file_sha256(model_path)},
-        {"dataset_sha256", neuro::file_sha256(data_path)},
+        {"model_sha256", ctx.input_sha256("model")},
+        {"dataset_sha256", ctx.input_sha256("dataset")},
         {"model_source", model.source},
         {"float_metrics", model.metrics},
         {"params", ctx.params()},

@@ -54,7 +54,7 @@ class DecoderRtl final : public Stage {
     opt.module_name = ctx.param<std::string>("module_name");
     opt.mac_units = static_cast<int>(ctx.param<std::int64_t>("mac_units"));
     opt.generator = spec().kind + " " + kVersion;
-    opt.qmodel_sha256 = neuro::file_sha256(qpath);
+    opt.qmodel_sha256 = ctx.input_sha256("qmodel");
     RtlDesign d;
     try {
       d = generate_decoder_rtl(q, opt);

@@ -62,8 +62,8 @@ class DecoderTestbench final : public Stage {
     opt.max_frames = static_cast<long>(ctx.param<std::int64_t>("max_frames"));
     opt.timeout_s = static_cast<int>(ctx.param<std::int64_t>("timeout_s"));
     opt.generator = spec().kind + " " + kVersion;
-    opt.provenance = {{"qmodel_sha256", neuro::file_sha256(qpath)},
-                      {"dataset_sha256", neuro::file_sha256(dpath)},
+    opt.provenance = {{"qmodel_sha256", ctx.input_sha256("qmodel")},
+                      {"dataset_sha256", ctx.input_sha256("dataset")},
                       {"model_sha256", q.provenance.value("model_sha256", "unknown")}};
     const TestbenchArtifact tb = generate_testbench(q, data.eval, opt);
     write_testbench(tb, ctx.output("testbench"));

@@ -52,6 +52,13 @@ std::string sanitize_identifier(const std::string& name) {
   return out;
 }
 
+std::string comment_text(const std::string& text) {
+  std::string out = text;
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
 std::string hex_digits(std::int64_t value, int bits) {
   if (bits < 1) throw std::invalid_argument("hex_digits: bits must be positive");
   const int digits = (bits + 3) / 4;

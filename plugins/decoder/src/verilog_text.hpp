@@ -13,6 +13,11 @@ namespace flowrun::decoder {
 // get a trailing '_'. Stable: sanitizing a legal identifier returns it.
 std::string sanitize_identifier(const std::string& name);
 
+// Text from user data (e.g. a qmodel's provenance strings) made safe for
+// one `//` comment line: every control character, the line breaks above
+// all, becomes a space, so the text cannot end the comment and start code.
+std::string comment_text(const std::string& text);
+
 // A sized signed hex literal of `value` in `bits` bits, e.g.
 // hex_literal(-123, 16) == "16'shff85". value must fit the width.
 std::string hex_literal(std::int64_t value, int bits);

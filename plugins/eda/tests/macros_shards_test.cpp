@@ -50,6 +50,8 @@ class RecordingContext final : public Context {
   std::vector<fs::path> inputs(const std::string&) const override { return {}; }
   std::vector<std::string> input_sources(const std::string&) const override { return {}; }
   std::vector<json> input_source_params(const std::string&) const override { return {}; }
+  std::string input_sha256(const std::string& port) const override { throw StageError("no input " + port); }
+  std::string sha256(const fs::path&) const override { throw StageError("no hashing here"); }
   fs::path output(const std::string& port) const override { return work_ / port; }
   fs::path output_dir() const override { return work_; }
   fs::path work_dir() const override { return work_; }

@@ -140,7 +140,7 @@ class TrainerLogistic : public Stage {
     m["train_frames"] = data.train_frames();
     m["eval_frames"] = data.eval_frames();
     m["features"] = data.rois * history;
-    model.source = {{"dataset_sha256", file_sha256(path)},
+    model.source = {{"dataset_sha256", ctx.input_sha256("dataset")},
                     {"l2", opt.l2},
                     {"history", history},
                     {"tolerance", opt.tolerance},

@@ -128,8 +128,3 @@ TEST(DatasetIo, StackSamplesResetsHistoryAtEachSequence) {
   EXPECT_EQ(x, want);
   EXPECT_EQ(y, Eigen::Vector4d(1, 1, 0, 1));
 }
-
-TEST(DatasetIo, Sha256OfKnownText) {
-  auto p = write_file(temp_dir(), "abc.txt", "abc");
-  EXPECT_EQ(file_sha256(p), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}

@@ -76,7 +76,7 @@ TEST(Stages, CalciumThenTrainerWritesAUsableModel) {
   EXPECT_GE(m["eval_auroc"].get<double>(), 0.98);
   EXPECT_GT(m["iterations"].get<int>(), 1);
   EXPECT_EQ(m["converged"], 1);
-  EXPECT_EQ(model.source["dataset_sha256"], file_sha256(data));
+  EXPECT_EQ(model.source["dataset_sha256"], flowrun::sha256_path(data));
   // The model applies to raw frames: recomputing eval accuracy from the
   // JSON weights with the documented feature layout gives the metric.
   Eigen::MatrixXd x;
@@ -131,10 +131,10 @@ TEST(Stages, CalciumDatasetIsByteIdenticalForASeed) {
   json p = {{"frames", 200}, {"train_sequences", 1}, {"eval_sequences", 1}};
   auto a = make_dataset(dir / "a", p);
   auto b = make_dataset(dir / "b", p);
-  EXPECT_EQ(file_sha256(a), file_sha256(b));
+  EXPECT_EQ(flowrun::sha256_path(a), flowrun::sha256_path(b));
   p["seed"] = 9;
   auto c = make_dataset(dir / "c", p);
-  EXPECT_NE(file_sha256(a), file_sha256(c));
+  EXPECT_NE(flowrun::sha256_path(a), flowrun::sha256_path(c));
 }
 
 TEST(Stages, CsvRecordingBecomesADatasetTheTrainerReads) {

@@ -1,6 +1,5 @@
 // dataset.idx: IDX image/label files (MNIST, Fashion-MNIST, ...) -> the
 // `images` artifact with train / val / test splits.
-#include "data/file_hash.hpp"
 #include "data/rng.hpp"
 #include "data/spec_params.hpp"
 
@@ -183,7 +182,7 @@ class DatasetIdx final : public Stage {
     ctx.progress(0.6, "hashing inputs");
     // Provenance: file names and content hashes, never absolute paths.
     const auto src = [&](const std::string& f) {
-      return json{{"file", std::filesystem::path(f).filename().string()}, {"sha256", sha256_hex(f)}};
+      return json{{"file", std::filesystem::path(f).filename().string()}, {"sha256", ctx.sha256(f)}};
     };
     set.source = {{"stage", "dataset.idx/1"},
                   {"train_images", src(ti)},

@@ -1,7 +1,6 @@
 // eval.lut: the int8 network with every multiply of the chosen layers taken
 // from a multiplier table (approx.ga's lut/ or a 256x256 CSV): accuracy,
 // agreement and logit mismatches against the exact int8 model.
-#include "data/file_hash.hpp"
 #include "data/spec_params.hpp"
 #include "quant/integer_kernels.hpp"
 
@@ -153,9 +152,9 @@ class EvalLut final : public Stage {
     report["class_accuracy"] = per_class;
     report["layers"] = layers;
     report["source"] = {{"stage", std::string("eval.lut/") + kVersion},
-                        {"qmodel_sha256", sha256_hex(q_dir)},
-                        {"dataset_sha256", sha256_hex(data_dir)},
-                        {"lut_sha256", ctx.has_input("lut") ? sha256_hex(ctx.input("lut")) : std::string("exact")}};
+                        {"qmodel_sha256", ctx.input_sha256("qmodel")},
+                        {"dataset_sha256", ctx.input_sha256("dataset")},
+                        {"lut_sha256", ctx.has_input("lut") ? ctx.input_sha256("lut") : std::string("exact")}};
     {
       std::ofstream out(ctx.output("report"));
       out << report.dump(2) << '\n';

@@ -1,6 +1,5 @@
 // quantizer.int8: float CNN (model) + images -> int8 CNN (qmodel), with the
 // int8 and float accuracy on the evaluation split.
-#include "data/file_hash.hpp"
 #include "quant/integer_kernels.hpp"
 #include "quant/quantize.hpp"
 
@@ -206,8 +205,8 @@ class QuantizerInt8 final : public Stage {
     q.metrics = m;
     q.metrics["layers"] = layers;
     q.source = {{"stage", std::string("quantizer.int8/") + kVersion},
-                {"model_sha256", sha256_hex(model_dir)},
-                {"dataset_sha256", sha256_hex(data_dir)},
+                {"model_sha256", ctx.input_sha256("model")},
+                {"dataset_sha256", ctx.input_sha256("dataset")},
                 {"granularity", opt.granularity},
                 {"method", opt.method},
                 {"percentile", opt.percentile},

@@ -195,6 +195,10 @@ CompileOptions options_from_design(const nlohmann::json& d, const std::string& w
 void write_design(const Design& d, const std::string& verilog_dir, const std::string& macros_dir);
 
 // Small Verilog text helpers.
+// True for a plain Verilog identifier: a letter or '_', then letters,
+// digits and '_'. Names from params and artifacts (module_name) must pass
+// before they reach Verilog text or a file name.
+bool verilog_identifier(const std::string& s);
 int bits_for(long max_value);  // bits to hold 0..max_value, at least 1
 std::string lit(long value, int width);  // "W'dV" of value mod 2^W
 std::string hex_word(std::uint64_t value, int bits);

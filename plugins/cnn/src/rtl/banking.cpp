@@ -4,10 +4,18 @@
 
 #include <flowrun/stage.hpp>
 
+#include <cctype>
 #include <set>
 #include <sstream>
 
 namespace flowrun::cnn::rtl {
+
+bool verilog_identifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
 
 int bits_for(long max_value) {
   int b = 1;

@@ -154,6 +154,13 @@ CompileOptions options_from_design(const nlohmann::json& d, const std::string& w
 }
 
 Design compile(const QModel& q, const CompileOptions& o, const std::string& where) {
+  // The module name becomes module and file names (<name>.v, tb_<name>.v):
+  // whether it came from a param or from a design.json handed in, nothing
+  // but an identifier may get that far.
+  if (!verilog_identifier(o.module_name)) {
+    throw StageError(where + ": module_name '" + o.module_name +
+                     "' is not a Verilog identifier (letters, digits, '_', not starting with a digit)");
+  }
   Design d;
   d.schedule = schedule(q.net, q.input_shift, o, where);
   d.schedule.multiplier_field = multiplier_field_bits(q);

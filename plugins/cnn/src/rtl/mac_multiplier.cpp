@@ -1,7 +1,7 @@
 // Loading and checking the MAC multiplier netlist of rtl.cnn.
 #include "rtl/mac_multiplier.hpp"
 
-#include "data/file_hash.hpp"
+#include "rtl/accel.hpp"
 
 #include <flowrun/sdk.hpp>
 #include <flowrun_gates/netlist.hpp>
@@ -43,6 +43,20 @@ MacMultiplier load_mac_multiplier(const std::filesystem::path& netlist, const st
   }
   const gates::Netlist nl = gates::read_netlist(netlist, lib);  // NetlistError is a StageError
   const std::string where = netlist.string();
+  // The module is instantiated by name in the generated Verilog and becomes
+  // a file name (<module>.v); an escaped identifier (\a;endmodule ...,
+  // \../x) would inject text there or leave the output folder.
+  if (!verilog_identifier(nl.module)) {
+    throw StageError(where + ": module name '" + nl.module +
+                     "' is not a plain Verilog identifier (letters, digits, '_', not starting with a digit); "
+                     "the accelerator instantiates the multiplier by that name");
+  }
+  for (const auto& p : nl.ports) {
+    if (!verilog_identifier(p.name)) {
+      throw StageError(where + ": port name '" + p.name + "' of module " + nl.module +
+                       " is not a plain Verilog identifier (letters, digits, '_', not starting with a digit)");
+    }
+  }
   const std::string expected =
       "; the accelerator's MAC multiplier needs two 8-bit inputs (a = the int8 weight, b = the activation) and "
       "one 16-bit output (the product; " + mapping + " mapping), names set by multiplier_a_port/_b_port/_y_port";
@@ -96,7 +110,6 @@ MacMultiplier load_mac_multiplier(const std::filesystem::path& netlist, const st
   std::ostringstream ss;
   ss << in.rdbuf();
   m.text = ss.str();
-  m.sha256 = sha256_hex(netlist);
   m.source = netlist.filename().string();
   m.file_name = m.module + ".v";
   m.cells = static_cast<int>(nl.gates.size());

@@ -15,7 +15,7 @@ struct MacMultiplier {
   std::string a_port, b_port, y_port;  // a <- weight, b <- activation, y = product (16 bits)
   std::string file_name;           // <module>.v in verilog/
   std::string text;                // the netlist file as given (copied unchanged)
-  std::string sha256;              // of text
+  std::string sha256;              // of text (the caller sets it: ctx.input_sha256)
   std::string source;              // the input file's name (no folders: artifacts stay path-free)
   int cells = 0;                   // cell instances
   double area = 0;                 // summed Liberty area of the cells

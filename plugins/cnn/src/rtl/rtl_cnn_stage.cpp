@@ -1,6 +1,5 @@
 // rtl.cnn: int8 CNN (qmodel) -> banked, layer-sequential accelerator in
 // Verilog-2005 plus its SRAM macros (docs/cnn-hardware.md).
-#include "data/file_hash.hpp"
 #include "rtl/accel.hpp"
 
 #include <flowrun_cnn/qmodel.hpp>
@@ -89,13 +88,6 @@ StageSpec make_spec() {
   return s;
 }
 
-bool identifier(const std::string& s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  return true;
-}
-
 class RtlCnn final : public Stage {
  public:
   const StageSpec& spec() const override {
@@ -108,7 +100,7 @@ class RtlCnn final : public Stage {
     const QModel q = read_qmodel(qdir);
     CompileOptions o;
     o.module_name = ctx.param<std::string>("module_name");
-    if (!identifier(o.module_name)) {
+    if (!verilog_identifier(o.module_name)) {
       throw StageError("param module_name: '" + o.module_name +
                        "' is not a Verilog identifier (letters, digits, '_', not starting with a digit)");
     }
@@ -117,10 +109,12 @@ class RtlCnn final : public Stage {
     o.partition = partition_from_string(ctx.param<std::string>("partition"), "param partition");
     o.generator = spec().kind + " " + kVersion;
     if (ctx.has_input("multiplier")) {
-      o.multiplier = std::make_shared<const MacMultiplier>(load_mac_multiplier(
+      MacMultiplier mm = load_mac_multiplier(
           ctx.input("multiplier"), ctx.param<std::string>("multiplier_liberty"),
           ctx.param<std::string>("multiplier_mapping"), ctx.param<std::string>("multiplier_a_port"),
-          ctx.param<std::string>("multiplier_b_port"), ctx.param<std::string>("multiplier_y_port")));
+          ctx.param<std::string>("multiplier_b_port"), ctx.param<std::string>("multiplier_y_port"));
+      mm.sha256 = ctx.input_sha256("multiplier");
+      o.multiplier = std::make_shared<const MacMultiplier>(std::move(mm));
       if (o.multiplier->module == o.module_name || o.multiplier->module.rfind(o.module_name + "_", 0) == 0) {
         throw StageError(ctx.input("multiplier").string() + ": module " + o.multiplier->module +
                          " collides with the accelerator's module names (module_name " + o.module_name + ")");
@@ -165,7 +159,7 @@ class RtlCnn final : public Stage {
     ctx.info("module " + s.module_name + ": " + std::to_string(s.mac_units) + " MAC lanes, " +
              std::to_string(s.latency_cycles) + " cycles per image, " + std::to_string(banks) +
              " SRAM banks, " + std::to_string(d.memories.total_bits()) + " memory bits (qmodel " +
-             sha256_hex(qdir).substr(0, 12) + ")");
+             ctx.input_sha256("qmodel").substr(0, 12) + ")");
   }
 };
 

@@ -1,6 +1,5 @@
 // testbench.cnn: qmodel + images + rtl.cnn design -> self-checking,
 // shardable testbench (flowrun.testbench/1).
-#include "data/file_hash.hpp"
 #include "rtl/testbench_gen.hpp"
 
 #include <flowrun_cnn/images.hpp>
@@ -127,8 +126,8 @@ class TestbenchCnn final : public Stage {
     o.generator = spec().kind + " " + kVersion;
     o.threads = ctx.threads();
     if (!products.table.empty()) o.products = &products;
-    o.provenance = {{"qmodel_sha256", sha256_hex(qdir)},
-                    {"design_sha256", sha256_hex(design_dir / "design.json")},
+    o.provenance = {{"qmodel_sha256", ctx.input_sha256("qmodel")},
+                    {"design_sha256", ctx.sha256(design_dir / "design.json")},
                     {"split", split}};
     const TestbenchInfo info =
         write_testbench(q, d, design_dir, sp.pixels.data(), sp.labels.data(), count, o, ctx.output("testbench"));

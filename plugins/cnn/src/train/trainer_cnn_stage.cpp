@@ -1,6 +1,5 @@
 // trainer.cnn: trains the float CNN described by `layers` on an images
 // artifact; writes the model artifact and the learning curve.
-#include "data/file_hash.hpp"
 #include "data/spec_params.hpp"
 #include "train/trainer.hpp"
 
@@ -172,7 +171,7 @@ class TrainerCnn final : public Stage {
       if (last.test_accuracy) m["test_accuracy"] = *last.test_accuracy;
     }
     model.source = {{"stage", "trainer.cnn/1"},
-                    {"dataset_sha256", sha256_hex(data_dir)},
+                    {"dataset_sha256", ctx.input_sha256("dataset")},
                     {"layers", layers},
                     {"epochs", opt.epochs},
                     {"batch_size", opt.batch_size},

@@ -6,6 +6,8 @@
 #include <flowrun/plugin.hpp>
 #include <flowrun/sdk.hpp>
 
+#include "hashing.hpp"
+
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -41,6 +43,9 @@ class QuantFakeContext : public Context {
   std::vector<fs::path> inputs(const std::string& port) const override { return {input(port)}; }
   std::vector<std::string> input_sources(const std::string&) const override { return {}; }
   std::vector<json> input_source_params(const std::string&) const override { return {}; }
+  // The engine's own hashing (core/src/cache/hashing.hpp), as RunContext.
+  std::string input_sha256(const std::string& port) const override { return sha256_path(input(port)); }
+  std::string sha256(const fs::path& path) const override { return sha256_path(path); }
   fs::path output(const std::string& port) const override { return outputs_.at(port); }
   fs::path output_dir() const override { return out_dir_; }
   fs::path work_dir() const override { return out_dir_; }

@@ -71,7 +71,4 @@ Eigen::MatrixXd history_features(const Sequence& seq, int history);
 void stack_samples(const std::vector<Sequence>& seqs, int history,
                    Eigen::MatrixXd& features, Eigen::VectorXd& labels);
 
-// Lower-case hex sha256 of a file's bytes (for model provenance).
-std::string file_sha256(const std::filesystem::path& file);
-
 }  // namespace flowrun::neuro
