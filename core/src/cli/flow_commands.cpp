@@ -7,6 +7,7 @@
 #include "executor.hpp"
 #include "install_paths.hpp"
 #include "interrupt.hpp"
+#include "parent_watch.hpp"
 #include "progress.hpp"
 #include "report.hpp"
 #include "report_html.hpp"
@@ -150,6 +151,7 @@ int cmd_run_stage(const Invocation& inv) {
   }
   const fs::path run_dir = fs::absolute(inv.text("run-dir"));
   watch_interrupts(g_cancel);  // SIGINT and SIGTERM
+  end_with_parent();  // a flowrun killed with SIGKILL leaves no stage running
   StageJob job;
   try {
     job = build_job(s.flow(), *inst, run_dir, [&](const std::string& up) {
