@@ -51,11 +51,13 @@ std::vector<std::string> live_jobs(const std::string& prefix) {
 struct Background {
   pid_t pid = -1;
   fs::path log;
+  // The exit code; -N when flowrun was killed by signal N (so an expected
+  // 130 is flowrun's own exit after Ctrl-C, not a death by SIGINT).
   int wait_exit() {
     int status = 0;
     ::waitpid(pid, &status, 0);
     pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
   ~Background() {
     if (pid > 0) {
@@ -104,6 +106,7 @@ class Slurm : public TempDirTest {
   Background start(const std::vector<std::string>& args) {
     Background b;
     b.log = dir_ / "flowrun.log";
+    fs::remove(b.log);  // wait_for_run_start must not see an earlier run's header
     b.pid = ::fork();
     if (b.pid == 0) {
       int fd = ::open(b.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -59,6 +59,7 @@ struct JobInfo {
   // scontrol: the record stands for array tasks that never started (Slurm
   // keeps them in the array's own record, "12", until each one starts).
   bool unstarted_tasks = false;
+  std::string array_task;  // scontrol's ArrayTaskId ("3", "1-7", ...)
 };
 
 class SlurmExecutor final : public Executor {
@@ -158,6 +159,9 @@ ToolResult SlurmExecutor::slurm(const std::string& program,
 }
 
 void SlurmExecutor::write_script(const fs::path& dir) const {
+  // Workers submit ready stages at the same time; one writes the script,
+  // the others find it written (one temporary file name per process).
+  std::lock_guard lock(mutex_);
   fs::create_directories(dir);
   const fs::path file = dir / "flowrun-stage.sh";
   std::ifstream in(file);
@@ -291,9 +295,11 @@ JobInfo SlurmExecutor::details(const std::string& job_id) const {
         else if (key == "Reason") info.reason = value;
         else if (key == "ExitCode") info.exit_code = value;
         else if (key == "NodeList") info.node = value;
-        else if (key == "ArrayTaskId")
+        else if (key == "ArrayTaskId") {
+          info.array_task = value;
           info.unstarted_tasks = value.find_first_not_of("0123456789") != std::string::npos ||
                                  value == "4294967294";  // NO_VAL - 1: the remainder record
+        }
       }
       if (!info.state.empty()) return info;
     }
@@ -368,7 +374,9 @@ StageOutcome SlurmExecutor::finish(const StageJob& job, Task& t, const JobInfo& 
   }
   std::string why;
   const std::string id = "Slurm job " + t.job_id;
-  if (info.state.empty()) {
+  if (info.state.empty() && cancelled_by_us) {
+    why = id + " was cancelled (flowrun was interrupted); Slurm no longer knows it";
+  } else if (info.state.empty()) {
     why = id + " left the queue without a result (squeue, scontrol and sacct no longer know it)";
   } else if (completed) {
     why = id + " completed but the stage left no result in " + job.stage_dir().string();
@@ -529,8 +537,11 @@ void SlurmExecutor::follow(const std::vector<StageJob>& jobs, const std::vector<
         if (clock_type::now() - t.missing_since < std::chrono::seconds(ok ? 2 : 30)) continue;
         info = details(t.job_id);
         if (info.state.empty() && t.job_id != t.array_id) {
+          // The array's own record speaks for this task when it holds the
+          // tasks that never started, or this very task.
           JobInfo whole = details(t.array_id);
-          if (whole.unstarted_tasks) info = whole;
+          if (whole.unstarted_tasks || whole.array_task == t.job_id.substr(t.array_id.size() + 1))
+            info = whole;
         }
         if (!info.state.empty() && !classify_slurm_state(info.state).terminal) continue;
       }
