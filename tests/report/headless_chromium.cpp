@@ -214,7 +214,8 @@ json HeadlessChromium::call(const std::string& method, const json& params, const
 }
 
 PageVisit HeadlessChromium::visit(const fs::path& page, const std::string& probe, const fs::path& screenshot,
-                                  int width, std::chrono::milliseconds settle) {
+                                  int width, std::chrono::milliseconds settle, const fs::path& small_screenshot,
+                                  double small_height) {
   PageVisit visit;
   const std::string target = call("Target.createTarget", {{"url", "about:blank"}})["targetId"];
   const std::string session = call("Target.attachToTarget", {{"targetId", target}, {"flatten", true}})["sessionId"];
@@ -248,10 +249,19 @@ PageVisit HeadlessChromium::visit(const fs::path& page, const std::string& probe
       call("Emulation.setDeviceMetricsOverride",
            {{"width", width}, {"height", static_cast<int>(height)}, {"deviceScaleFactor", 1}, {"mobile", false}},
            session);
-      const json shot = call("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}}, session);
-      const auto png = base64_decode(shot.value("data", ""));
-      std::ofstream out(screenshot, std::ios::binary);
-      out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+      const auto save = [&](const json& params, const fs::path& file) {
+        const json shot = call("Page.captureScreenshot", params, session);
+        const auto png = base64_decode(shot.value("data", ""));
+        std::ofstream out(file, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+      };
+      save({{"format", "png"}, {"captureBeyondViewport", true}}, screenshot);
+      if (!small_screenshot.empty())
+        save({{"format", "png"},
+              {"captureBeyondViewport", true},
+              {"clip", {{"x", 0}, {"y", 0}, {"width", width}, {"height", std::min(height, small_height)},
+                        {"scale", 0.5}}}},
+             small_screenshot);
     }
   } catch (...) {
     current_ = nullptr;

@@ -34,10 +34,13 @@ class HeadlessChromium {
   // Opens `page` in a fresh tab of `width` CSS pixels, waits for the load
   // event and `settle` more, evaluates `probe` (a JavaScript expression
   // returning something JSON-serializable) and, when `screenshot` is given,
-  // saves the whole page as PNG there.
+  // saves the whole page as PNG there (up to 16000 pixels high); with
+  // `small_screenshot` also the page's first `small_height` pixels at half
+  // size (the pictures in docs/).
   PageVisit visit(const std::filesystem::path& page, const std::string& probe,
                   const std::filesystem::path& screenshot = {}, int width = 1280,
-                  std::chrono::milliseconds settle = std::chrono::milliseconds(300));
+                  std::chrono::milliseconds settle = std::chrono::milliseconds(300),
+                  const std::filesystem::path& small_screenshot = {}, double small_height = 9000);
 
  private:
   nlohmann::json call(const std::string& method, const nlohmann::json& params, const std::string& session = "");

@@ -16,6 +16,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
+#include <chrono>
 
 #include <sys/wait.h>
 
@@ -102,7 +104,10 @@ json check_report_in_browser(HeadlessChromium& browser, const fs::path& run_dir,
   const fs::path page = run_dir / "report.html";
   EXPECT_TRUE(fs::exists(page)) << page;
   fs::create_directories(kArtifacts);
-  const PageVisit v = browser.visit(page, kProbe, kArtifacts / (name + ".png"));
+  // The whole page, and the page at half size as the pictures in docs/
+  // show it (scripts/report-screenshots.sh).
+  const PageVisit v = browser.visit(page, kProbe, kArtifacts / (name + ".png"), 1280, std::chrono::milliseconds(300),
+                                    kArtifacts / (name + "-small.png"));
   for (const auto& e : v.console_errors) ADD_FAILURE() << name << ": console error: " << e;
   // Self-contained: the page itself is the only thing loaded.
   for (const auto& url : v.requests)
@@ -205,17 +210,33 @@ TEST_F(ReportInBrowser, ShortSweepReportDrawsEveryPlot) {
   EXPECT_EQ(ss.str(), first);
 }
 
-// The run an e2e test keeps in FLOWRUN_E2E_KEEP_DIR (ctest fixtures), or, when
-// there is none, the same flow run here.
-fs::path e2e_run(const std::string& name, const std::string& flow, const std::string& sets) {
-  fs::path run_dir = fs::path(REPORT_E2E_RUNS) / name;
-  if (fs::exists(run_dir / "report.json")) return run_dir;
-  run_dir = kArtifacts / (name + "_run");
+// flows/<flow> run here into <artifacts>/<name>_run with `options` (reduced
+// params: --set ..., and --no-cache or a --cache-dir).
+fs::path run_flow_here(const std::string& name, const std::string& flow, const std::string& options) {
+  const fs::path run_dir = kArtifacts / (name + "_run");
   fs::remove_all(run_dir);
   const Command r = run(quote(FLOWRUN_BIN) + " run " + quote(std::string(FLOWRUN_SOURCE_DIR "/flows/") + flow) +
-                        " --run-dir " + quote(run_dir.string()) + " --no-cache " + sets);
+                        " --run-dir " + quote(run_dir.string()) + " -j 2 " + options);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   return run_dir;
+}
+
+// The run an e2e test keeps (ctest fixtures) in `kept`, or, when there is
+// none, the same flow run here.
+fs::path e2e_run(const fs::path& kept, const std::string& name, const std::string& flow, const std::string& sets) {
+  if (fs::exists(kept / "report.json")) return kept;
+  return run_flow_here(name, flow, "--no-cache " + sets);
+}
+fs::path e2e_run(const std::string& name, const std::string& flow, const std::string& sets) {
+  return e2e_run(fs::path(REPORT_E2E_RUNS) / name, name, flow, sets);
+}
+
+// How many instances of `stage` (swept or not) the run has.
+size_t instances(const fs::path& run_dir, const std::string& stage) {
+  const json report = json::parse(std::ifstream(run_dir / "report.json"));
+  size_t n = 0;
+  for (const auto& [name, s] : report["stages"].items()) n += name == stage || name.rfind(stage + "[", 0) == 0;
+  return n;
 }
 
 // flows/approx_mult.yaml, as the arith e2e test runs it (a 10 s GA).
@@ -240,6 +261,105 @@ TEST_F(ReportInBrowser, DecoderFlowReportDrawsEveryPlot) {
   EXPECT_EQ(t.count("Training curve: accuracy"), 1u);
   EXPECT_EQ(t.count("Cells by type"), 1u);
   EXPECT_EQ(t.count("Critical path"), 1u);
+}
+
+// The reduced data and network of the CNN flows (as the fashion_cnn e2e test
+// runs them): 500 training images, one epoch, 20 test images, one conv layer.
+const std::string kCnnReduced =
+    "--set data.train_subset=500 --set data.test_subset=20 --set train.epochs=1 "
+    "--set quantize.calibration_images=100 --set quantize.multiplier_bits=8 "
+    "--set 'train.layers=[\"conv2d 4 kernel=3 stride=2 padding=1\", \"relu\", \"maxpool 2\", \"flatten\", \"dense 10\"]'";
+
+// flows/approx_sweep.yaml with a 1 s GA per eps_end: eight evolutions, error
+// maps and critical paths, and the Pareto fronts over all of them. Its cache
+// serves the same GA instances of the approx_cnn test (which runs after it).
+TEST_F(ReportInBrowser, ApproxSweepFlowReportDrawsEveryPlot) {
+  fs::remove_all(kArtifacts / "approx_cache");
+  const fs::path run_dir = run_flow_here("approx_sweep", "approx_sweep.yaml",
+                                         "--cache-dir " + quote((kArtifacts / "approx_cache").string()) +
+                                             " --set ga.time_budget_s=1");
+  const json p = check_report_in_browser(*browser_, run_dir, "approx_sweep");
+  const auto t = titles(p);
+  ASSERT_EQ(instances(run_dir, "ga"), 8u);
+  EXPECT_EQ(t.count("GA evolution: best cost per island"), 8u);
+  EXPECT_EQ(t.count("GA evolution: WCE per island"), 8u);
+  EXPECT_EQ(t.count("Error map: 8x8 signed"), 8u);
+  EXPECT_EQ(t.count("Critical path"), 9u);  // the exact seed and every evolved multiplier
+  EXPECT_EQ(t.count("Cells by type"), 1u);
+  for (const char* e : {"wce", "nmed", "er", "mre"})
+    EXPECT_EQ(t.count(std::string("Pareto front: transistors vs ") + e), 1u) << e;
+}
+
+// flows/approx_cnn.yaml reduced: the CNN's learning curve and every evolved
+// multiplier's evolution, error map and critical path.
+TEST_F(ReportInBrowser, ApproxCnnFlowReportDrawsEveryPlot) {
+  const fs::path run_dir =
+      run_flow_here("approx_cnn", "approx_cnn.yaml",
+                    "--cache-dir " + quote((kArtifacts / "approx_cache").string()) + " " + kCnnReduced +
+                        " --set ga.time_budget_s=1 --set exact.limit=20 --set eval.limit=20 --set profile.images=100");
+  const json p = check_report_in_browser(*browser_, run_dir, "approx_cnn");
+  const auto t = titles(p);
+  const size_t ga = instances(run_dir, "ga");
+  ASSERT_GT(ga, 1u);
+  EXPECT_EQ(t.count("Learning curve: loss"), 1u);
+  EXPECT_EQ(t.count("Learning curve: accuracy"), 1u);
+  EXPECT_EQ(t.count("GA evolution: best cost per island"), ga);
+  EXPECT_EQ(t.count("Error map: 8x8 signed"), ga);
+  EXPECT_EQ(t.count("Critical path"), instances(run_dir, "sta_evolved"));
+  EXPECT_EQ(t.count("Pareto front: transistors vs wce"), 1u);
+}
+
+// flows/fashion_cnn.yaml as its e2e test runs it (reduced, F = 2): learning
+// curve, cells of the accelerator, critical path through the SRAM macros.
+TEST_F(ReportInBrowser, FashionCnnFlowReportDrawsEveryPlot) {
+  const fs::path run_dir =
+      e2e_run(CNN_E2E_RUN, "fashion_cnn", "fashion_cnn.yaml",
+              kCnnReduced + " --set sim_rtl.optimize=false --set testbench_subset.max_images=1 "
+                            "--set testbench_gates.max_images=1 --set rtl.banking=2");
+  const json p = check_report_in_browser(*browser_, run_dir, "fashion_cnn");
+  const auto t = titles(p);
+  EXPECT_EQ(t.count("Learning curve: loss"), 1u);
+  EXPECT_EQ(t.count("Learning curve: accuracy"), 1u);
+  EXPECT_EQ(t.count("Cells by type"), 1u);
+  EXPECT_EQ(t.count("Critical path"), 1u);
+}
+
+// flows/cnn_banking.yaml reduced (one image per F): a synthesis and a timing
+// plot for each of F = 1, 2, 4, 8, 16.
+TEST_F(ReportInBrowser, CnnBankingFlowReportDrawsEveryPlot) {
+  const fs::path run_dir =
+      run_flow_here("cnn_banking", "cnn_banking.yaml", "--no-cache " + kCnnReduced + " --set tb.max_images=1");
+  const json p = check_report_in_browser(*browser_, run_dir, "cnn_banking");
+  const auto t = titles(p);
+  ASSERT_EQ(instances(run_dir, "synth"), 5u);
+  EXPECT_EQ(t.count("Learning curve: loss"), 1u);
+  EXPECT_EQ(t.count("Cells by type"), 5u);
+  EXPECT_EQ(t.count("Critical path"), 5u);
+}
+
+// flows/decoder_history.yaml: plot.sweep draws the eval
+// accuracy and AUROC against the history length, a point per instance.
+TEST_F(ReportInBrowser, DecoderHistoryFlowReportDrawsAccuracyAgainstHistory) {
+  // The whole flow: five seconds.
+  const fs::path run_dir = run_flow_here("decoder_history", "decoder_history.yaml", "--no-cache");
+  const json p = check_report_in_browser(*browser_, run_dir, "decoder_history");
+  const auto t = titles(p);
+  const size_t swept = instances(run_dir, "train");
+  ASSERT_EQ(swept, 8u);
+  EXPECT_EQ(t.count("Training curve: accuracy"), swept);
+  for (const char* title : {"Decoder accuracy against history length", "Decoder AUROC against history length"}) {
+    ASSERT_EQ(t.count(title), 1u) << title;
+    for (const auto& plot : p["plots"])
+      if (plot["title"] == title) EXPECT_EQ(plot["points"].get<size_t>(), 2 * swept) << title;  // float and fixed point
+  }
+  // The same numbers in the table, one row per history length, in order.
+  std::ifstream table(run_dir / "accuracy" / "out" / "table.csv");
+  std::string line;
+  std::getline(table, line);
+  EXPECT_EQ(line, "history,float,16-bit fixed point");
+  std::vector<int> history;
+  while (std::getline(table, line)) history.push_back(std::stoi(line));
+  EXPECT_EQ(history, (std::vector<int>{1, 2, 3, 4, 6, 8, 12, 16}));
 }
 
 // Any run directories named in FLOWRUN_REPORT_RUNS ("NAME=DIR,NAME=DIR"),
