@@ -52,7 +52,7 @@ TEST_F(IsolateOrphans, KillDashNineOfFlowrunLeavesNoStageOrToolRunning) {
   ToolCall call{.program = "sh",
                 .args = {"-c",
                          "\"$0\" run \"$1\" --run-dir \"$2\" --cache-dir \"$3\" -j 2 --isolate >flowrun.log 2>&1 & p=$!\n"
-                         "n=0; while [ \"$(wc -l < \"$2/tool/work/pids\" 2>/dev/null)\" != 2 ] || [ ! -e \"$2/nap/log.txt\" ]; do\n"
+                         "n=0; while [ \"$(cat \"$2/tool/work/pids\" 2>/dev/null | wc -l)\" != 2 ] || [ ! -e \"$2/nap/log.txt\" ]; do\n"
                          "  [ $n -gt 600 ] && break; sleep 0.05; n=$((n+1)); done\n"
                          "sleep 0.3\n"
                          "echo \"stages= $(pgrep -f -- \"run-stage .*--run-dir $2 \" | tr '\\n' ' ')\"\n"
