@@ -4,6 +4,7 @@
 // the cnn code is built for the host CPU (-march=native) and Eigen objects
 // must not cross between code built with different alignments.
 #include "fuzz_support.hpp"
+#include "limits_test_support.hpp"
 
 #include <flowrun_cnn/images.hpp>
 #include <flowrun_cnn/model.hpp>
@@ -15,27 +16,13 @@
 #include <zlib.h>
 
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 namespace fz = flowrun::fuzz;
 namespace fs = std::filesystem;
+using flowrun::fuzz::error_of;
 
 namespace {
-
-// The message of the exception f throws; fails the test when none.
-template <class Error>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
 
 std::string gzip(const std::string& data) {
   z_stream zs{};

@@ -3,6 +3,7 @@
 // error naming the file and the place, found without a crash, a hang or
 // memory in proportion to what the input claims.
 #include "fuzz_support.hpp"
+#include "limits_test_support.hpp"
 
 #include "csv_reader.hpp"
 #include "recording_csv.hpp"
@@ -14,26 +15,12 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 
 namespace fz = flowrun::fuzz;
 namespace fs = std::filesystem;
+using flowrun::fuzz::error_of;
 
 namespace {
-
-// The message of the exception f throws; fails the test when none.
-template <class Error>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
 
 const flowrun::liberty::Library& cells() {
   static const auto lib = flowrun::liberty::read_liberty(FLOWRUN_FUZZ_CELL_LIBRARY);
