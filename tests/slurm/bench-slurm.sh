@@ -50,7 +50,7 @@ export SLURM_CONF=$cluster/slurm.conf
     echo "  s$i: {uses: demo.transform, with: {mode: none, prefix: \"$i \"}, inputs: {text: s$((i - 1)).text}}"
   done
 } > "$work/chain.yaml"
-prefixes=$(seq -s, 1 "$sweep")
+prefixes=$(seq -f "\"p%g\"" -s, 1 "$sweep")
 cat > "$work/sweep.yaml" <<FLOW
 name: bench_sweep
 plugins: [$demo]

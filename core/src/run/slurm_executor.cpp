@@ -488,6 +488,9 @@ void SlurmExecutor::follow(const std::vector<StageJob>& jobs, const std::vector<
   bool cancelled = false;
   clock_type::time_point cancel_deadline{};
   const auto poll_every = std::chrono::duration<double>(site.poll_seconds);
+  // Short jobs end within a second or two: ask after 0.25 s, then twice as
+  // long each time, up to poll_seconds (squeue load stays bounded).
+  auto poll_wait = std::min(poll_every, std::chrono::duration<double>(0.25));
   for (;;) {
     if (!cancelled && env_.cancel && env_.cancel->load()) {
       cancelled = true;
@@ -589,8 +592,12 @@ void SlurmExecutor::follow(const std::vector<StageJob>& jobs, const std::vector<
         }
       break;
     }
+    // Done: return now, not a poll interval later (run() hands its one
+    // outcome back only when this returns).
+    if (std::all_of(tasks.begin(), tasks.end(), [](const Task& t) { return t.done; })) break;
     // Sleep in small steps so Ctrl-C reaches scancel at once.
-    const auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(poll_every);
+    const auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(poll_wait);
+    poll_wait = std::min(poll_every, poll_wait * 2);
     while (clock_type::now() < until) {
       if (!cancelled && env_.cancel && env_.cancel->load()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
