@@ -179,7 +179,10 @@ class LutFinetune final : public Stage {
       ctx.info(line);
     };
     lutft::FinetuneResult r = lutft::finetune(start, train_set, table, o, hooks);
-    const double after = lutft::lut_accuracy(r.qmodel, table, data.test, o.eval_images, threads);
+    // The last epoch evaluated exactly this int8 model on the test images.
+    const double after = r.curve.empty() || !r.curve.back().test_accuracy
+                             ? lutft::lut_accuracy(r.qmodel, table, data.test, o.eval_images, threads)
+                             : *r.curve.back().test_accuracy;
 
     CnnModel& model = r.model;
     model.metrics = {{"accuracy_before", before},

@@ -59,7 +59,7 @@ std::string num(double v) {
 }
 
 std::string fixed(double v, int digits) {
-  if (std::isnan(v)) return "–";
+  if (std::isnan(v)) return "–";  // not measured
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", digits, v);
   return b;
@@ -159,10 +159,12 @@ class ApproxTableStage final : public Stage {
              num(r.cost_ratio) + ',' + num(r.er) + ',' + num(r.nmed) + ',' + num(r.wce) + ',' + num(r.wmed) + ',' +
              num(r.exact) + ',' + num(r.before) + ',' + num(r.after) + ',' + num(100 * (r.exact - r.before)) + ',' +
              num(100 * (r.exact - r.after)) + ',' + num(r.images) + '\n';
-      md += "| " + r.key + " | " + fixed(r.transistors, 0) + " | " + fixed(r.ratio, 3) + " | " +
-            fixed(100 * r.er, 1) + "% | " + fixed(100 * r.nmed, 3) + "% | " + fixed(100 * r.wce, 2) + "% | " +
-            fixed(100 * r.wmed, 3) + "% | " + fixed(100 * r.exact, 2) + "% | " + fixed(100 * r.before, 2) + "% | " +
-            fixed(100 * r.after, 2) + "% |\n";
+      const auto pct = [](double v, int digits) {
+        return std::isnan(v) ? fixed(v, 0) : fixed(100 * v, digits) + "%";
+      };
+      md += "| " + r.key + " | " + fixed(r.transistors, 0) + " | " + fixed(r.ratio, 3) + " | " + pct(r.er, 1) +
+            " | " + pct(r.nmed, 3) + " | " + pct(r.wce, 2) + " | " + pct(r.wmed, 3) + " | " + pct(r.exact, 2) +
+            " | " + pct(r.before, 2) + " | " + pct(r.after, 2) + " |\n";
       x.push_back(std::isnan(r.transistors) ? r.cost_ratio : r.transistors);
       yb.push_back(r.before);
       ya.push_back(r.after);
