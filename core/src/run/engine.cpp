@@ -67,17 +67,7 @@ std::string make_run_id() {
 // nothing of the stage's outputs trusted.
 StageOutcome executor_failure(const StageJob& job, std::string error) {
   if (error.empty()) error = "the executor returned without an outcome for this stage";
-  StageOutcome o;
-  o.status = StageStatus::Failed;
-  o.error = "executor error: " + error;
-  try {
-    discard_outputs(job.stage_dir());
-    write_manifest(job, o);
-  } catch (const std::exception&) {
-    // The report still says why; the next run does not trust a stage
-    // folder without an "ok" manifest anyway.
-  }
-  return o;
+  return failed_without_result(job, "executor error: " + error);
 }
 
 }  // namespace

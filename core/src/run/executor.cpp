@@ -66,12 +66,7 @@ class IsolatedExecutor final : public Executor {
  private:
   // The child could not report for itself: the parent cleans up and says why.
   static StageOutcome fail(const StageJob& job, const std::string& error) {
-    discard_outputs(job.stage_dir());
-    StageOutcome o;
-    o.status = StageStatus::Failed;
-    o.error = error;
-    write_manifest(job, o);
-    return o;
+    return failed_without_result(job, error);
   }
   ExecutorEnv env_;
 };
@@ -92,6 +87,20 @@ std::vector<std::string> stage_command_for(const ExecutorEnv& env, const StageJo
   argv.insert(argv.end(), {"--run-dir", job.run_dir.string(), "--stage", job.instance->name,
                            "--threads", std::to_string(job.threads)});
   return argv;
+}
+
+StageOutcome failed_without_result(const StageJob& job, const std::string& error, double seconds) {
+  StageOutcome o;
+  o.status = StageStatus::Failed;
+  o.error = error;
+  o.seconds = seconds;
+  try {
+    discard_outputs(job.stage_dir());
+    write_manifest(job, o);
+  } catch (const std::exception&) {
+    // The report still says why; without an "ok" manifest nothing is trusted.
+  }
+  return o;
 }
 
 bool parse_progress_line(std::string_view line, double& fraction, std::string& status) {

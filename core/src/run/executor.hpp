@@ -55,6 +55,11 @@ std::vector<std::string> executor_names();
 // naming the run directory, the instance and its thread budget.
 std::vector<std::string> stage_command_for(const ExecutorEnv& env, const StageJob& job);
 
+// The outcome of a stage that gave none itself (its job ended before the
+// stage process started, its executor failed): failed with `error`, nothing
+// of its folder trusted, and a failed manifest there when it can be written.
+StageOutcome failed_without_result(const StageJob& job, const std::string& error, double seconds = 0);
+
 // Parses a "FLOWRUN_PROGRESS <fraction> <status>" line a child prints.
 bool parse_progress_line(std::string_view line, double& fraction, std::string& status);
 

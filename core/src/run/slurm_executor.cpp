@@ -415,26 +415,6 @@ StageOutcome SlurmExecutor::finish(const StageJob& job, Task& t, const JobInfo& 
   return o;
 }
 
-namespace {
-
-// A job that never gave a result of its own (not submitted, or lost): the
-// stage fails with `error`, and its folder holds nothing trusted.
-StageOutcome failed_without_result(const StageJob& job, const std::string& error, double seconds) {
-  StageOutcome o;
-  o.status = StageStatus::Failed;
-  o.error = error;
-  o.seconds = seconds;
-  try {
-    discard_outputs(job.stage_dir());
-    write_manifest(job, o);
-  } catch (const std::exception&) {
-    // The report still says why; without an "ok" manifest nothing is trusted.
-  }
-  return o;
-}
-
-}  // namespace
-
 void SlurmExecutor::cancel_jobs(const std::vector<Task>& tasks) const {
   std::set<std::string> ids;
   for (const auto& t : tasks)
