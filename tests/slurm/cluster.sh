@@ -28,10 +28,16 @@ export PATH="$PATH:/usr/sbin"
 
 pidof_file() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
 
-stop_pid() {  # pid file: TERM, wait up to 5 s, then KILL
+alive() {  # pid file names a live daemon of this cluster (its command line names DIR)
   local pid
   pid=$(pidof_file "$1")
-  [ -n "$pid" ] || return 0
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$dir"
+}
+
+stop_pid() {  # pid file: TERM, wait up to 5 s, then KILL
+  local pid
+  alive "$1" || return 0
+  pid=$(pidof_file "$1")
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
@@ -47,6 +53,15 @@ free_port() {  # a TCP port nobody listens on, from a range above the usual ones
   exit 1
 }
 
+stop_cluster() {  # cancel leftover jobs, stop the daemons whose pid files are in DIR
+  if [ -f "$dir/slurm.conf" ] && alive "$dir/run/slurmctld.pid"; then
+    SLURM_CONF="$dir/slurm.conf" scancel --quiet --full --user="$(id -un)" 2>/dev/null || true
+  fi
+  stop_pid "$dir/run/slurmd.pid"
+  stop_pid "$dir/run/slurmctld.pid"
+  stop_pid "$dir/run/munged.pid"
+}
+
 case "$action" in
 env)
   echo "SLURM_CONF=$dir/slurm.conf"
@@ -58,6 +73,10 @@ start)
   fi
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
+  # A cluster already running here (a start without a stop, ctest --repeat)
+  # is stopped first: munged --force would start a second daemon beside it
+  # and the pid files would name only the newest.
+  stop_cluster
   install -d -m 0700 "$dir/munge" "$dir/state" "$dir/spool"
   install -d -m 0755 "$dir/log" "$dir/run"
   # munge refuses keys or sockets others could write.
@@ -141,12 +160,7 @@ CONF
 stop)
   [ -d "$dir" ] || exit 0
   dir=$(cd "$dir" && pwd)
-  if [ -f "$dir/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ]; then
-    SLURM_CONF="$dir/slurm.conf" scancel --quiet --full --user="$(id -un)" 2>/dev/null || true
-  fi
-  stop_pid "$dir/run/slurmd.pid"
-  stop_pid "$dir/run/slurmctld.pid"
-  stop_pid "$dir/run/munged.pid"
+  stop_cluster
   ;;
 *) usage ;;
 esac
