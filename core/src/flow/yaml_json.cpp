@@ -44,7 +44,12 @@ json yaml_to_json(const YAML::Node& node) {
     }
     case YAML::NodeType::Map: {
       json o = json::object();
-      for (const auto& kv : node) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      for (const auto& kv : node) {
+        // JSON keys are strings: a list or map as a key has no meaning here.
+        if (!kv.first.IsScalar())
+          throw YAML::RepresentationException(kv.first.Mark(), "expected a plain value as a map key, got a list or map");
+        o[kv.first.Scalar()] = yaml_to_json(kv.second);
+      }
       return o;
     }
   }

@@ -81,6 +81,39 @@ class ExpansionCounter : public YAML::EventHandler {
   std::size_t total_ = 0;
 };
 
+// YAML text is Unicode; flowrun reads UTF-8. Anything else would reach
+// JSON (params, manifests, cache keys), which cannot represent it: refuse
+// it here, at the first bad byte.
+void check_utf8(const std::string& text) {
+  YAML::Mark mark;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && len == 2) ok = c >= 0xc2;  // no overlong forms
+    if (ok && len == 3) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+    }
+    if (ok && len == 4) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90) && c <= 0xf4;
+    }
+    if (!ok)
+      throw YAML::ParserException(mark, "expected UTF-8 text, got the byte " + std::to_string(c) +
+                                            " (save the file as UTF-8)");
+    if (c == '\n') {
+      ++mark.line;
+      mark.column = 0;
+    } else {
+      ++mark.column;
+    }
+    i += len;
+    mark.pos = static_cast<int>(i);
+  }
+}
+
 }  // namespace
 
 YAML::Node load_bounded_yaml(const std::string& text, const YamlLimits& limits) {
@@ -88,6 +121,7 @@ YAML::Node load_bounded_yaml(const std::string& text, const YamlLimits& limits) 
     throw YAML::ParserException(YAML::Mark(), "the file is larger than " +
                                                   std::to_string(limits.max_bytes >> 20) + " MiB");
   }
+  check_utf8(text);
   {
     std::istringstream in(text);
     YAML::Parser parser(in);

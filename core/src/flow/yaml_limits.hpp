@@ -23,9 +23,9 @@ struct YamlLimits {
   std::size_t max_depth = 100;               // nested maps and lists
 };
 
-// Parses `text` (one document) after checking it against `limits`; a
-// violation throws YAML::ParserException at the offending mark, like a
-// syntax error.
+// Parses `text` (one document) after checking it against `limits` and
+// that it is UTF-8; a violation throws YAML::ParserException at the
+// offending mark, like a syntax error.
 YAML::Node load_bounded_yaml(const std::string& text, const YamlLimits& limits = {});
 
 }  // namespace flowrun

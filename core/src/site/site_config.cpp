@@ -51,7 +51,12 @@ SlurmSite read_slurm(const fs::path& file, const YAML::Node& v,
     problems += std::string(problems.empty() ? "" : "\n") + where(file, n) + "slurm." + msg;
   };
   for (const auto& kv : v) {
-    const std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      problems += std::string(problems.empty() ? "" : "\n") + where(file, kv.first) +
+                  "slurm: expected a setting name, got a list or map";
+      continue;
+    }
+    const std::string key = kv.first.Scalar();
     const YAML::Node& n = kv.second;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
@@ -160,12 +165,20 @@ SiteConfig load_site_config(const fs::path& explicit_file) {
   std::string problems;
   static const std::set<std::string> path_keys = {"cell_library", "cell_verilog", "cache_dir"};
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      problems += std::string(problems.empty() ? "" : "\n") + where(site.file, kv.first) +
+                  "expected a setting name, got a list or map";
+      continue;
+    }
+    const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     try {
       if (key == "tools") {
         if (!v.IsMap()) throw SiteConfigError(where(site.file, v) + "tools: expected a map of program: path");
-        for (const auto& t : v) site.tools[t.first.as<std::string>()] = path_of(t.second, "tools").string();
+        for (const auto& t : v) {
+          if (!t.first.IsScalar()) throw SiteConfigError(where(site.file, t.first) + "tools: expected a program name");
+          site.tools[t.first.Scalar()] = path_of(t.second, "tools").string();
+        }
         site.values["tools"] = site.tools;
       } else if (key == "plugin_paths") {
         if (!v.IsSequence()) throw SiteConfigError(where(site.file, v) + "plugin_paths: expected a list of paths");
@@ -192,6 +205,9 @@ SiteConfig load_site_config(const fs::path& explicit_file) {
       }
     } catch (const SiteConfigError& e) {
       problems += std::string(problems.empty() ? "" : "\n") + e.what();
+    } catch (const YAML::Exception& e) {  // from yaml_to_json: a list or map as a key
+      problems += std::string(problems.empty() ? "" : "\n") + site.file.string() + ":" +
+                  std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": error: " + e.msg;
     }
   }
   if (!problems.empty()) throw SiteConfigError(problems);
