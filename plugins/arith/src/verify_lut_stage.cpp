@@ -90,9 +90,11 @@ class VerifyLutStage : public Stage {
     const LutCheck check = check_lut(shape, simulated, lut, reported, metrics_file.string());
     write_error_map(shape, simulated, ctx.output("plots"));
 
-    json report = {{"table", table.string()},
-                   {"lut", (ctx.input("lut") / "lut.csv").string()},
-                   {"metrics", metrics_file.string()},
+    // Inputs named by content (the engine's hashes), never by absolute path:
+    // the report is byte-identical in any run directory.
+    json report = {{"table_sha256", ctx.input_sha256("results")},
+                   {"lut_sha256", ctx.input_sha256("lut")},
+                   {"metrics_sha256", ctx.input_sha256("metrics")},
                    {"vectors", shape.vectors()},
                    {"mismatched_entries", check.mismatched_entries},
                    {"table_matches", check.table_matches()},

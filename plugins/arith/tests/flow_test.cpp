@@ -160,6 +160,11 @@ TEST(ArithFlow, UserSeedWithOwnPortNamesIsEvolvedSimulatedAndVerified) {
   EXPECT_LT(r.stage("ga").at("metrics").at("cost_ratio").get<double>(), 1.0);
   const std::string tb = slurp(r.dir / "lut_bench" / "out" / "testbench" / "tb.v");
   EXPECT_NE(tb.find("mult_8bits dut (.A(a), .B(b), .OUT(y));"), std::string::npos) << tb;
+  // Artifacts name their inputs by content, never by path: the same in any run directory.
+  const std::string verify = slurp(r.dir / "verify" / "out" / "verify.json");
+  for (const std::string& artifact : {tb, verify})
+    EXPECT_EQ(artifact.find(fs::absolute(r.dir).string()), std::string::npos) << artifact.substr(0, 2000);
+  EXPECT_EQ(json::parse(verify).at("lut_sha256").get<std::string>().size(), 64u);
   fs::remove_all(r.dir);
 }
 
