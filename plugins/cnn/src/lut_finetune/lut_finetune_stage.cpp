@@ -87,21 +87,6 @@ std::string num(double v) {
   return std::string(b, p);
 }
 
-// Every `count`-th image of a split, evenly spaced (all when count is 0 or
-// not smaller).
-ImageSplit subset(const ImageSplit& s, long image, long count) {
-  if (count <= 0 || count >= s.count) return s;
-  ImageSplit r;
-  r.count = count;
-  r.pixels.resize(static_cast<std::size_t>(count * image));
-  for (long j = 0; j < count; ++j) {
-    const long i = j * s.count / count;
-    std::copy(s.image(i, image), s.image(i, image) + image, r.pixels.begin() + j * image);
-    r.labels.push_back(s.labels[i]);
-  }
-  return r;
-}
-
 class LutFinetune final : public Stage {
  public:
   const StageSpec& spec() const override {
@@ -150,7 +135,7 @@ class LutFinetune final : public Stage {
     // Calibration uses the full train split (as quantizer.int8 did); only
     // the images trained on may be fewer.
     ImageSet train_set = data;
-    train_set.train = subset(data.train, data.image_size(), ctx.param<long>("train_images"));
+    train_set.train = quant::evenly_spaced(data.train, data.image_size(), ctx.param<long>("train_images"));
     o.calibration_split = &data.train;
     const int threads = o.train.threads;
 

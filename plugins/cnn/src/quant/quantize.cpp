@@ -95,14 +95,23 @@ void check_options(const CnnModel& model, const QuantizeOptions& opt) {
 
 }  // namespace
 
-std::vector<std::uint8_t> calibration_pixels(const ImageSplit& split, long image_size, long count) {
-  count = std::min(count, split.count);
-  std::vector<std::uint8_t> cal(static_cast<std::size_t>(count * image_size));
+ImageSplit evenly_spaced(const ImageSplit& split, long image_size, long count) {
+  if (count <= 0 || count >= split.count) return split;
+  ImageSplit r;
+  r.count = count;
+  r.pixels.resize(static_cast<std::size_t>(count * image_size));
   for (long j = 0; j < count; ++j) {
-    const std::uint8_t* src = split.image(j * split.count / count, image_size);
-    std::copy(src, src + image_size, cal.begin() + j * image_size);
+    const long i = j * split.count / count;
+    const std::uint8_t* src = split.image(i, image_size);
+    std::copy(src, src + image_size, r.pixels.begin() + j * image_size);
+    r.labels.push_back(split.labels[i]);
   }
-  return cal;
+  return r;
+}
+
+std::vector<std::uint8_t> calibration_pixels(const ImageSplit& split, long image_size, long count) {
+  if (count <= 0) return {};
+  return evenly_spaced(split, image_size, count).pixels;
 }
 
 QuantizeResult quantize(const CnnModel& model, const std::uint8_t* pixels, long count, const QuantizeOptions& opt) {

@@ -86,6 +86,10 @@ struct QuantizeResult {
 // whether the split is shuffled or not.
 std::vector<std::uint8_t> calibration_pixels(const ImageSplit& split, long image_size, long count);
 
+// The same selection with labels: `count` images evenly spaced through a
+// split (all of it when count is 0 or not smaller).
+ImageSplit evenly_spaced(const ImageSplit& split, long image_size, long count);
+
 // The two steps of quantize(), for callers that quantize changing weights
 // with fixed activation ranges (trainer.lut_finetune):
 // 1. the activation statistics of every conv/dense output (after its fused
