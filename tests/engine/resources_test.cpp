@@ -96,6 +96,53 @@ TEST_F(Resources, BadResourcesAreFlowErrors) {
   EXPECT_FALSE(fs::exists(dir_ / "run" / "report.json"));
 }
 
+// `resources: {time: ...}` on this machine: a stage that watches
+// ctx.cancelled() is stopped at its limit, one that does not fails when it
+// returns late, and --isolate kills the stage process at the limit. Each
+// fails with the limit named, nothing of it is kept, and what depends on it
+// is skipped.
+class TimeLimit : public Resources {
+ protected:
+  std::string limited(bool ignore_cancel, const std::string& seconds) {
+    return flow("  slow:\n    uses: demo.sleep\n    with: {seconds: " + seconds + ", ignore_cancel: " +
+                (ignore_cancel ? "true" : "false") + "}\n    resources: {time: 1s}\n"
+                "  after:\n    uses: demo.sleep\n    inputs: {any: slow.text}\n"
+                "  quick:\n    uses: demo.sleep\n    with: {seconds: 0.05}\n    resources: {time: 1s}\n");
+  }
+  void expect_stopped(const CliResult& r, double at_most_s) {
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    const json rep = report();
+    const json& slow = rep["stages"]["slow"];
+    EXPECT_EQ(slow["status"], "failed") << rep.dump(1);
+    EXPECT_NE(slow["error"].get<std::string>().find("exceeded its time limit of 1s"), std::string::npos)
+        << slow.dump(1);
+    EXPECT_LT(slow["finished_s"].get<double>() - slow["started_s"].get<double>(), at_most_s) << slow.dump(1);
+    EXPECT_FALSE(fs::exists(dir_ / "run" / "slow" / "out"));
+    EXPECT_EQ(rep["stages"]["after"]["status"], "skipped");
+    EXPECT_EQ(rep["stages"]["quick"]["status"], "ok") << "a stage within its limit is untouched";
+  }
+};
+
+TEST_F(TimeLimit, StopsAStageThatWatchesCancellation) {
+  auto r = run(limited(false, "60"), {"--no-cache"});
+  expect_stopped(r, 10);
+  EXPECT_GE(report()["stages"]["slow"]["finished_s"].get<double>() -
+                report()["stages"]["slow"]["started_s"].get<double>(),
+            1.0);
+}
+
+TEST_F(TimeLimit, FailsAStageThatReturnsLate) {
+  // Ignores the stop and returns after 2 s: the result came past the limit.
+  auto r = run(limited(true, "2"), {"--no-cache"});
+  expect_stopped(r, 10);
+}
+
+TEST_F(TimeLimit, IsolateKillsTheStageProcess) {
+  // Would sleep a minute and ignores the stop: only a kill ends it in time.
+  auto r = run(limited(true, "60"), {"--no-cache", "--isolate"});
+  expect_stopped(r, 10);
+}
+
 TEST(ResourceText, ParsesWhatFlowsWrite) {
   std::string err;
   EXPECT_EQ(parse_threads("4", err)->count, 4);

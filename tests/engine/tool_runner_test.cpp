@@ -37,6 +37,18 @@ TEST(ToolRunner, KillsTheProcessGroupOnTimeout) {
   EXPECT_LT(elapsed, 10.0);  // far below the 30 s the program wanted
 }
 
+TEST(ToolRunner, TimeoutHoldsForAProgramThatPrintsAllTheTime) {
+  // A progress line every 10 ms: output arriving must not hide the timeout.
+  ToolCall call{.program = "sh", .args = {"-c", "while :; do echo progress; sleep 0.01; done"},
+                .timeout = std::chrono::seconds(1)};
+  auto start = std::chrono::steady_clock::now();
+  ToolResult r = run_program(resolve_program("sh", {}), call, [](std::string_view) {});
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_LT(elapsed, 6.0);  // 1 s, then at most 2 s of grace
+  EXPECT_NE(r.output.find("progress"), std::string::npos);
+}
+
 TEST(ToolRunner, CancelFlagStopsTheProgram) {
   std::atomic<bool> cancel{true};
   ToolCall call{.program = "sleep", .args = {"30"}};

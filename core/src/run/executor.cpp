@@ -1,6 +1,7 @@
 #include "executor.hpp"
 
 #include "slurm_executor.hpp"
+#include "stage_deadline.hpp"
 #include "tool_runner.hpp"
 
 #include <csignal>
@@ -15,7 +16,7 @@ class LocalExecutor final : public Executor {
   explicit LocalExecutor(const ExecutorEnv& env) : env_(env) {}
   std::string name() const override { return "local"; }
   StageOutcome run(const StageJob& job, const ProgressSink& sink) override {
-    return execute_stage(job, *env_.site, sink, *env_.cancel);
+    return execute_stage(job, *env_.site, sink, *env_.cancel, job.instance->resources.time_s);
   }
 
  private:
@@ -33,7 +34,10 @@ class IsolatedExecutor final : public Executor {
     call.program = argv.front();
     call.args.assign(argv.begin() + 1, argv.end());
     call.cwd = job.run_dir;
-    call.timeout = std::chrono::seconds(0);  // stages bound their own tools
+    // Stages bound their own tools; the stage's time limit bounds the
+    // stage process, which takes its tools along when it is killed.
+    const std::int64_t limit_s = job.instance->resources.time_s;
+    call.timeout = std::chrono::seconds(limit_s);
     std::string pending;
     auto on_output = [&](std::string_view chunk) {
       pending.append(chunk);
@@ -53,6 +57,7 @@ class IsolatedExecutor final : public Executor {
     } catch (const std::exception& e) {
       return fail(job, std::string("cannot start the stage process: ") + e.what());
     }
+    if (r.timed_out) return fail(job, time_limit_message(limit_s), r.seconds);
     json m = read_manifest(job.stage_dir());
     if (r.exit_code >= 0 && m.is_object() && m.value("cache_key", "") == job.cache_key)
       return outcome_from_manifest(m);
@@ -65,8 +70,8 @@ class IsolatedExecutor final : public Executor {
 
  private:
   // The child could not report for itself: the parent cleans up and says why.
-  static StageOutcome fail(const StageJob& job, const std::string& error) {
-    return failed_without_result(job, error);
+  static StageOutcome fail(const StageJob& job, const std::string& error, double seconds = 0) {
+    return failed_without_result(job, error, seconds);
   }
   ExecutorEnv env_;
 };

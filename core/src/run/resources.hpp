@@ -14,7 +14,7 @@ namespace flowrun {
 // A stage instance's resources after the flow's overrides.
 struct StageResources {
   ResourceSpec spec;         // threads and memory (the stage's, then the flow's)
-  std::int64_t time_s = 0;   // wall-time limit for cluster jobs; 0: none
+  std::int64_t time_s = 0;   // wall-time limit (every executor); 0: none
 };
 
 // Each returns nullopt and sets `error` to what was expected.

@@ -2,6 +2,7 @@
 
 #include "hashing.hpp"
 #include "run_context.hpp"
+#include "stage_deadline.hpp"
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
@@ -134,7 +135,7 @@ std::shared_ptr<spdlog::logger> open_stage_log(const fs::path& file) {
 }  // namespace
 
 StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const ProgressSink& sink,
-                           const std::atomic<bool>& cancel) {
+                           const std::atomic<bool>& cancel, std::int64_t time_limit_s) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   const StageInstance& inst = *job.instance;
@@ -157,11 +158,13 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
     for (const auto& r : refs) logger->info("input {} <- {}", port, r.path.string());
 
   StageOutcome outcome;
-  RunContext ctx(job, site, tmp, work, logger, sink, cancel);
+  StageDeadline deadline(cancel, time_limit_s);
+  RunContext ctx(job, site, tmp, work, logger, sink, deadline.stop());
   try {
     const auto run_start = clock::now();
     inst.stage->run(ctx);
     outcome.run_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
+    if (deadline.expired()) throw StageError(deadline.message());
     if (cancel.load()) throw StageError("cancelled");
     if (std::string full = file_system_full(dir); !full.empty())
       throw StageError(full + "; the stage's outputs may be incomplete and are not trusted");
@@ -183,7 +186,9 @@ StageOutcome execute_stage(const StageJob& job, const SiteConfig& site, const Pr
     outcome.status = StageStatus::Ok;
   } catch (const std::exception& e) {
     outcome.status = StageStatus::Failed;
-    outcome.error = e.what();
+    // A stage stopped at its limit says "cancelled" or that a tool was
+    // killed; the limit is the reason worth reporting.
+    outcome.error = deadline.expired() && !cancel.load() ? deadline.message() : e.what();
     // A stage's own "cannot write" is clearer with the reason beside it.
     if (outcome.error.find(" is full (") == std::string::npos)
       if (std::string full = file_system_full(dir); !full.empty()) outcome.error += " (" + full + ")";

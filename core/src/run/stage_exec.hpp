@@ -9,6 +9,7 @@
 #include "stage_job.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 
 namespace flowrun {
@@ -17,8 +18,12 @@ struct ProgressSink {
   std::function<void(double fraction, std::string_view status)> progress;
 };
 
+// `time_limit_s` > 0 stops the stage at that wall time (stage_deadline.hpp);
+// the per-stage child of --isolate and Slurm passes 0, its parent or the
+// scheduler enforces the limit.
 StageOutcome execute_stage(const StageJob& job, const SiteConfig& site,
-                           const ProgressSink& sink, const std::atomic<bool>& cancel);
+                           const ProgressSink& sink, const std::atomic<bool>& cancel,
+                           std::int64_t time_limit_s = 0);
 
 // Manifest I/O (<stage>/manifest.json), always written atomically.
 void write_manifest(const StageJob& job, const StageOutcome& outcome);

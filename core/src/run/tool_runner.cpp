@@ -207,10 +207,12 @@ ToolResult run_program(const fs::path& program, const ToolCall& call,
         result.output.append(chunk);
         if (copy) copy.write(buf, n);
         if (on_output) on_output(chunk);
-        continue;
+      } else if (n == 0 || errno != EINTR) {
+        break;  // every writer closed: the program ended
       }
-      if (n == 0 || errno != EINTR) break;  // every writer closed: the program ended
     }
+    // Checked after every read too: a program that writes all the time
+    // must not keep its timeout or a Ctrl-C from being seen.
     const bool over = call.timeout.count() > 0 && clock::now() > deadline;
     if (over || (cancel && cancel->load())) {
       result.timed_out = over;
