@@ -35,7 +35,8 @@ StageSpec make_spec() {
       "straight-through estimator, the exact-product gradient (d/dw = x, d/dx = w; rounding passes\n"
       "straight through, relu where the requantized output is > 0); lut_difference = the table's own\n"
       "slopes dLUT/da, dLUT/db from neighbouring table entries (central differences) for the table\n"
-      "layers. The optimizer (adam or sgd with momentum 0.9) updates the float weights; batches are cut into\n"
+      "layers. The optimizer (adam or sgd with momentum 0.9) updates the float weights with learning_rate,\n"
+      "constant or decayed to near 0 over all steps (param lr_schedule: cosine); batches are cut into\n"
       "slices as in trainer.cnn, so the model is byte-identical for the same inputs, seed and any thread\n"
       "count. After every epoch the float model is quantized like quantizer.int8 and classified with the\n"
       "LUT (test and val splits, param limit). Metrics: accuracy_before (the given qmodel with the LUT),\n"
@@ -58,6 +59,10 @@ StageSpec make_spec() {
       param("epochs", ParamType::Int, 2, "passes over the (selected) train split", 0, 100000),
       param("learning_rate", ParamType::Float, 1e-4, "step size (fine-tuning: smaller than for training)", 1e-12,
             10.0),
+      param("lr_schedule", ParamType::String, "constant",
+            "learning rate over the steps: constant, or cosine (learning_rate * (1 + cos(pi t / T)) / 2 at step "
+            "t of all T = epochs * batches steps: from learning_rate down to near 0)",
+            std::nullopt, std::nullopt, {"constant", "cosine"}),
       param("optimizer", ParamType::String, "adam", "adam or sgd (momentum 0.9)", std::nullopt, std::nullopt,
             {"adam", "sgd"}),
       param("batch", ParamType::Int, 64, "images per optimizer step (the last batch may be smaller)", 1, 65536),
@@ -121,6 +126,7 @@ class LutFinetune final : public Stage {
     o.train.batch_size = static_cast<int>(ctx.param<long>("batch"));
     o.train.optimizer = ctx.param<std::string>("optimizer");
     o.train.learning_rate = ctx.param<double>("learning_rate");
+    o.train.lr_schedule = ctx.param<std::string>("lr_schedule");
     o.train.seed = static_cast<std::uint64_t>(ctx.param<long>("seed"));
     o.train.threads = std::max(1, ctx.threads());
     o.gradient = ctx.param<std::string>("gradient") == "lut_difference" ? lutft::Gradient::LutDifference
@@ -189,6 +195,7 @@ class LutFinetune final : public Stage {
                     {"batch_size", o.train.batch_size},
                     {"optimizer", o.train.optimizer},
                     {"learning_rate", o.train.learning_rate},
+                    {"lr_schedule", o.train.lr_schedule},
                     {"seed", ctx.param<long>("seed")}};
     write_model(model, ctx.output("model"));
     write_curve(before, r.curve, ctx.output("curve"), ctx.output("plots"));

@@ -29,19 +29,21 @@ class Optimizer {
  public:
   Optimizer(const TrainOptions& o, long n) : o_(o), m_(n, 0.0f), v_(o.optimizer == "adam" ? n : 0, 0.0f) {}
 
-  void begin_step() {
+  // `lr`: this step's learning rate (learning_rate_at).
+  void begin_step(double lr) {
     ++t_;
+    lr_ = static_cast<float>(lr);
     if (o_.optimizer == "adam") {
       const double bc1 = 1 - std::pow(kBeta1, static_cast<double>(t_));
       const double bc2 = 1 - std::pow(kBeta2, static_cast<double>(t_));
-      step_size_ = static_cast<float>(o_.learning_rate / bc1);
+      step_size_ = static_cast<float>(lr / bc1);
       inv_sqrt_bc2_ = static_cast<float>(1 / std::sqrt(bc2));
     }
   }
 
   void update(float* w, const std::vector<Buf<float>>& grads, int slices, long begin, long end) {
     const float wd = static_cast<float>(o_.weight_decay);
-    const float lr = static_cast<float>(o_.learning_rate), mom = static_cast<float>(o_.momentum);
+    const float lr = lr_, mom = static_cast<float>(o_.momentum);
     const float b1 = static_cast<float>(kBeta1), b2 = static_cast<float>(kBeta2), eps = static_cast<float>(kEps);
     float* m = m_.data();
     float* v = v_.data();
@@ -78,10 +80,20 @@ class Optimizer {
   TrainOptions o_;
   Buf<float> m_, v_;
   long t_ = 0;
-  float step_size_ = 0, inv_sqrt_bc2_ = 1;
+  float lr_ = 0, step_size_ = 0, inv_sqrt_bc2_ = 1;
 };
 
 }  // namespace
+
+double learning_rate_at(const TrainOptions& opt, long step, long total_steps) {
+  if (opt.lr_schedule == "constant") return opt.learning_rate;
+  if (opt.lr_schedule == "cosine") {
+    if (total_steps <= 1) return opt.learning_rate;
+    const double progress = static_cast<double>(std::clamp(step, 1L, total_steps) - 1) / static_cast<double>(total_steps);
+    return opt.learning_rate * 0.5 * (1 + std::cos(3.14159265358979323846 * progress));
+  }
+  throw StageError("trainer: lr_schedule must be constant or cosine, got '" + opt.lr_schedule + "'");
+}
 
 int slices_for_batch(int batch) {
   return std::clamp((batch + kSliceImages - 1) / kSliceImages, 1, kMaxSlices);
@@ -187,6 +199,7 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
   if (opt.optimizer != "adam" && opt.optimizer != "sgd")
     throw StageError("trainer: optimizer must be adam or sgd, got '" + opt.optimizer + "'");
   if (opt.batch_size < 1 || opt.epochs < 0) throw StageError("trainer: batch_size must be >= 1 and epochs >= 0");
+  learning_rate_at(opt, 1, 1);  // an unknown schedule is an error before any work
 
   const double scale = opt.input_scale;
   const Engine<float> engine(net);
@@ -217,6 +230,7 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
 
   const long n = data.train.count;
   const long batches = (n + opt.batch_size - 1) / opt.batch_size;
+  const long total_steps = batches * opt.epochs;
   std::vector<long> perm(n);
   TrainResult result;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
@@ -252,7 +266,7 @@ TrainResult train_cnn(const Network& net, const ImageSet& data, const TrainOptio
       if (!std::isfinite(loss_sum))
         throw StageError("trainer: training diverged in epoch " + std::to_string(epoch) + ", batch " +
                          std::to_string(b + 1) + " (the loss is not finite); lower learning_rate");
-      optimizer.begin_step();
+      optimizer.begin_step(learning_rate_at(opt, (epoch - 1) * batches + b + 1, total_steps));
       const int parts = pool.size();
       pool.run(parts, [&](int p, int) {
         const long lo = layout.total * p / parts, hi = layout.total * (p + 1) / parts;

@@ -27,6 +27,10 @@ struct TrainOptions {
   int batch_size = 64;
   std::string optimizer = "adam";  // "adam" or "sgd" (with momentum)
   double learning_rate = 1e-3;
+  // "constant": learning_rate at every step; "cosine": learning_rate *
+  // (1 + cos(pi * (t - 1) / T)) / 2 at step t = 1..T of all T = epochs *
+  // batches steps (learning_rate_at), from the full rate down to near 0.
+  std::string lr_schedule = "constant";
   double momentum = 0.9;           // sgd only
   double weight_decay = 0;         // L2: weight_decay * w added to every gradient
   std::uint64_t seed = 1;
@@ -68,6 +72,10 @@ struct TrainResult {
   CnnModel model;  // net, params, input_scale; metrics/source left for the caller
   std::vector<EpochStats> curve;
 };
+
+// The learning rate of optimizer step `step` (1-based) of `total_steps`
+// under opt.lr_schedule; throws StageError for an unknown schedule.
+double learning_rate_at(const TrainOptions& opt, long step, long total_steps);
 
 // Slices per batch of `batch` images: ceil(batch / 32), at most 8.
 int slices_for_batch(int batch);

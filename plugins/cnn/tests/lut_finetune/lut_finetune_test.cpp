@@ -379,7 +379,7 @@ TEST(LutFinetuneStage, WritesAModelTheQuantizerReadsAndTheCurve) {
     return s;
   }();
 
-  test::FakeContext ctx(stage().spec(), dir / "out", {{"epochs", 2}, {"learning_rate", 1e-3}, {"batch", 20}});
+  test::FakeContext ctx(stage().spec(), dir / "out", {{"epochs", 2}, {"learning_rate", 1e-3}, {"batch", 20}, {"lr_schedule", "cosine"}});
   ctx.inputs_by_port = {{"model", dir / "model"}, {"qmodel", dir / "qmodel"}, {"dataset", dir / "data"},
                         {"lut", dir / "lut.csv"}};
   stage().run(ctx);
@@ -388,6 +388,7 @@ TEST(LutFinetuneStage, WritesAModelTheQuantizerReadsAndTheCurve) {
   EXPECT_EQ(tuned.input_scale, start.input_scale);
   EXPECT_TRUE(ctx.metrics.contains("accuracy_before"));
   EXPECT_EQ(tuned.metrics["accuracy_after"], ctx.metrics["accuracy_after"]);
+  EXPECT_EQ(tuned.source["lr_schedule"], "cosine");
   std::ifstream csv(dir / "out/curve.csv");
   std::string line;
   std::vector<std::string> lines;

@@ -137,6 +137,71 @@ TEST(Training, SgdWithMomentumLearns) {
   EXPECT_GT(*r.curve.back().test_accuracy, 0.9);
 }
 
+TEST(Training, CosineScheduleGoesFromTheRateToNearZero) {
+  train::TrainOptions o;
+  o.learning_rate = 0.01;
+  EXPECT_EQ(train::learning_rate_at(o, 1, 100), 0.01);
+  EXPECT_EQ(train::learning_rate_at(o, 100, 100), 0.01);  // constant
+  o.lr_schedule = "cosine";
+  EXPECT_DOUBLE_EQ(train::learning_rate_at(o, 1, 100), 0.01);
+  EXPECT_DOUBLE_EQ(train::learning_rate_at(o, 51, 100), 0.005);
+  double prev = 1;
+  for (long t = 1; t <= 100; ++t) {
+    const double lr = train::learning_rate_at(o, t, 100);
+    EXPECT_LT(lr, prev) << t;
+    EXPECT_GT(lr, 0) << t;
+    prev = lr;
+  }
+  EXPECT_LT(prev, 0.01 * 1e-3);
+  EXPECT_DOUBLE_EQ(train::learning_rate_at(o, 1, 1), 0.01);
+  o.lr_schedule = "step";
+  try {
+    train::learning_rate_at(o, 1, 10);
+    FAIL() << "accepted an unknown schedule";
+  } catch (const StageError& e) {
+    EXPECT_NE(std::string(e.what()).find("lr_schedule must be constant or cosine, got 'step'"), std::string::npos);
+  }
+  const ImageSet data = synthetic(20, 5, 3);
+  EXPECT_THROW(train::train_cnn(parse_network({"flatten", "dense 10"}, data.shape, "t"), data, o), StageError);
+}
+
+// Plain SGD (no momentum) over two batches: step 1 is the same for both
+// schedules, step 2 of the cosine schedule (t = 2 of T = 2) moves every
+// weight by half the constant schedule's step.
+TEST(Training, OptimizerStepsWithTheScheduledRate) {
+  const ImageSet data = synthetic(128, 10, 4);
+  const Network net = parse_network({"conv2d 4 kernel=3 padding=1", "relu", "maxpool 2", "flatten", "dense 10"},
+                                    data.shape, "test");
+  train::TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 64;
+  o.optimizer = "sgd";
+  o.momentum = 0;
+  o.learning_rate = 0.05;
+  const auto run = [&](const std::string& schedule, std::vector<float>& before_step2) {
+    o.lr_schedule = schedule;
+    train::TrainHooks h;
+    const long total = train::ParamLayout(net).total;
+    h.batch_params = [&](int, long b, const float* p) {
+      if (b == 2) before_step2.assign(p, p + total);
+      return p;
+    };
+    const CnnModel m = train::train_cnn(net, data, o, h).model;
+    return train::flat_params(m, train::ParamLayout(net));
+  };
+  std::vector<float> c1, k1;
+  const auto c2 = run("constant", c1);
+  const auto k2 = run("cosine", k1);
+  ASSERT_EQ(c1, k1) << "step 1 uses the full rate in both";
+  double moved = 0;
+  for (std::size_t i = 0; i < c1.size(); ++i) {
+    const double dc = c2[i] - c1[i], dk = k2[i] - k1[i];
+    EXPECT_NEAR(dk, 0.5 * dc, 1e-6 + 1e-3 * std::abs(dc)) << i;
+    moved += std::abs(dc);
+  }
+  EXPECT_GT(moved, 1e-3) << "step 2 changed the weights";
+}
+
 TEST(Training, LearnsFashionMnist) {
   if (!test::have_fashion()) GTEST_SKIP() << "install the Debian package dataset-fashion-mnist";
   const ImageSet data = fashion(2000, 1000);
