@@ -14,7 +14,7 @@ class SimVerilator final : public Stage {
  public:
   SimVerilator() {
     spec_.kind = "sim.verilator";
-    spec_.version = "5";  // 5: explicit shard merge rules; 4: models, shards, summary.json without times and paths; 3: one -O0 unit unless optimize; 2: --trace for VCDs
+    spec_.version = "6";  // 6: optimize builds at -O2; 5: explicit shard merge rules; 4: models, shards, summary.json without times and paths; 3: one -O0 unit unless optimize; 2: --trace for VCDs
     spec_.summary = "Simulate a testbench against a design or gate-level netlist with Verilator";
     spec_.doc =
         "Builds a simulation binary from the testbench sources and the design with\n"
@@ -31,8 +31,9 @@ class SimVerilator final : public Stage {
         "are 0, so testbenches must reset the design (comparisons with !== see no x).\n"
         "Use it where Icarus is too slow, e.g. gate-level simulation of large\n"
         "netlists (cell_models = ${site.cell_verilog}). The model is built as one\n"
-        "C++ unit at -O0, the quickest build; optimize = true keeps Verilator's\n"
-        "-Os parallel build instead, for simulations that run for minutes.\n"
+        "C++ unit at -O0, the quickest build; optimize = true uses Verilator's\n"
+        "parallel build with the model and runtime at -O2 (-MAKEFLAGS \"OPT_FAST=-O2\n"
+        "OPT_GLOBAL=-O2\", not Verilator's default -Os), for simulations that run for minutes.\n"
         "`models` adds simulation models of macros (SRAMs) the design\n"
         "instantiates. A testbench.json with \"shardable\": true runs the binary\n"
         "as `shards` parallel processes (0: the stage's threads), shard i with\n"
@@ -58,7 +59,7 @@ class SimVerilator final : public Stage {
          "Verilog models of the cells for gate-level simulation, e.g. ${site.cell_verilog}; empty: none",
          "", {}, {}, {}},
         {"optimize", ParamType::Bool,
-         "build the model with Verilator's default -Os in parallel units (slower build, faster simulation)",
+         "build the model in Verilator's parallel units at -O2 (slower build, faster simulation)",
          false, {}, {}, {}},
         {"vcd", ParamType::Bool, "build with --trace and pass +vcd to the simulation (testbenches dump waves when set)", false, {}, {}, {}},
         {"timeout", ParamType::Int, "simulation timeout in seconds; 0: the testbench's timeout_s (per shard)", 0, 0.0,

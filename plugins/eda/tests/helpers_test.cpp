@@ -91,11 +91,14 @@ TEST(Testbench, ReadsTheContract) {
   EXPECT_EQ(tail, (std::vector<std::string>{(fs::absolute(d) / "tb.v").string(), "/x/design.v"}));
   EXPECT_EQ(at("/x/cells.v"), vargs.end());
   EXPECT_EQ(at("--trace"), vargs.end());
-  // Quick builds: one -O0 translation unit; optimize keeps Verilator's defaults.
+  // Quick builds: one -O0 translation unit; optimize keeps Verilator's
+  // parallel build with the model and runtime at -O2 (not its default -Os).
   ASSERT_NE(at("-MAKEFLAGS"), vargs.end());
   EXPECT_EQ(*(at("-MAKEFLAGS") + 1), "VM_PARALLEL_BUILDS=0 OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0");
   auto optimized = verilator_args(tb, {"/x/design.v"}, "", "/w/obj", VerilatorBuild{2, false, true});
-  EXPECT_EQ(std::find(optimized.begin(), optimized.end(), "-MAKEFLAGS"), optimized.end());
+  auto opt_flags = std::find(optimized.begin(), optimized.end(), "-MAKEFLAGS");
+  ASSERT_NE(opt_flags, optimized.end());
+  EXPECT_EQ(*(opt_flags + 1), "OPT_FAST=-O2 OPT_GLOBAL=-O2");
   auto traced = verilator_args(tb, {"/x/design.v"}, "/x/cells.v", "/w/obj", VerilatorBuild{2, true, false});
   EXPECT_NE(std::find(traced.begin(), traced.end(), "--trace"), traced.end());
   EXPECT_EQ(traced.back(), "/x/cells.v");
