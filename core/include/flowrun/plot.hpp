@@ -17,7 +17,8 @@
 //    table:          "columns": ["..", ..], "rows": [[cell, ..], ..]}
 //
 // Numbers may be null (a gap; a NaN written through this header becomes
-// null). Plot artifacts are ordinary deterministic files like any other.
+// null); whole numbers are written without a fraction ("-714", not
+// "-714.0"), which keeps large heatmaps small and quick to read. Plot artifacts are ordinary deterministic files like any other.
 //
 //   flowrun::Plot p = flowrun::Plot::line("Training loss", "epoch", "loss");
 //   p.add_series("train", epochs, train_loss).add_series("eval", epochs, eval_loss);
@@ -28,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -63,7 +66,9 @@ class Plot {
     Plot p("heatmap", std::move(title));
     p.doc_["x"] = {{"label", std::move(x_label)}, {"min", x_min}, {"max", x_max}};
     p.doc_["y"] = {{"label", std::move(y_label)}, {"min", y_min}, {"max", y_max}};
-    p.doc_["z"] = {{"label", std::move(z_label)}, {"values", rows}};
+    json values = json::array();
+    for (const auto& row : rows) values.push_back(numbers(row));
+    p.doc_["z"] = {{"label", std::move(z_label)}, {"values", std::move(values)}};
     return p;
   }
   // A table: columns named, one array of cells (strings, numbers) per row.
@@ -82,7 +87,7 @@ class Plot {
     if (x.size() != y.size())
       throw StageError("plot '" + title() + "', series '" + name + "': " + std::to_string(x.size()) +
                        " x values but " + std::to_string(y.size()) + " y values");
-    json s = {{"name", std::move(name)}, {"x", x}, {"y", y}};
+    json s = {{"name", std::move(name)}, {"x", numbers(x)}, {"y", numbers(y)}};
     if (!marker.empty()) s["marker"] = std::move(marker);
     if (line >= 0) s["line"] = line != 0;
     doc_["series"].push_back(std::move(s));
@@ -93,7 +98,7 @@ class Plot {
     if (values.size() != doc_["categories"].size())
       throw StageError("plot '" + title() + "', series '" + name + "': " + std::to_string(values.size()) +
                        " values for " + std::to_string(doc_["categories"].size()) + " categories");
-    doc_["series"].push_back({{"name", std::move(name)}, {"y", values}});
+    doc_["series"].push_back({{"name", std::move(name)}, {"y", numbers(values)}});
     return *this;
   }
   // table: one row, as many cells as columns.
@@ -121,6 +126,19 @@ class Plot {
     out << doc_.dump() << '\n';
     out.close();
     if (!out) throw StageError("cannot write plot " + file.string());
+  }
+
+  // A JSON array of the values; whole numbers (|v| < 2^53) as integers.
+  static json numbers(const std::vector<double>& values) {
+    json a = json::array();
+    a.get_ref<json::array_t&>().reserve(values.size());
+    for (double v : values) {
+      if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9007199254740992.0)
+        a.push_back(static_cast<std::int64_t>(v));
+      else
+        a.push_back(v);
+    }
+    return a;
   }
 
  private:

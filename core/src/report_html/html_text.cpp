@@ -63,8 +63,11 @@ std::string format_seconds(double seconds) {
 }
 
 std::string script_json(const nlohmann::json& value) {
+  return script_text(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string script_text(const std::string& text) {
   // Outside strings JSON has no '<', so replacing every one is exact.
-  const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {

@@ -21,5 +21,7 @@ std::string format_seconds(double seconds);
 // JSON text for a <script type="application/json"> element: '<' written as
 // \u003c so no "</script>" can end the element early.
 std::string script_json(const nlohmann::json& value);
+// The same for text that already is valid JSON (a plot file as read).
+std::string script_text(const std::string& json_text);
 
 }  // namespace flowrun::report_html

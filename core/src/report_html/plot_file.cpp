@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace flowrun::report_html {
@@ -130,7 +131,12 @@ void read_plot(const fs::path& run_dir, PlotEntry& e) {
     return;
   }
   std::ifstream in(path, std::ios::binary);
-  json plot = json::parse(in, nullptr, false);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    e.error = e.file + ": cannot read";
+    return;
+  }
+  json plot = json::parse(text, nullptr, false);
   if (plot.is_discarded()) {
     e.error = e.file + ": not valid JSON";
     return;
@@ -140,6 +146,7 @@ void read_plot(const fs::path& run_dir, PlotEntry& e) {
     return;
   }
   e.plot = std::move(plot);
+  e.text = std::move(text);
 }
 
 }  // namespace

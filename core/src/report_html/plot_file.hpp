@@ -16,6 +16,7 @@ struct PlotEntry {
   std::string port;
   std::string file;   // relative to the run directory
   nlohmann::json plot;  // null when unusable
+  std::string text;     // the file as read (valid JSON when `plot` is set)
   std::string error;    // why it is unusable: "<file>: <where>: <what was expected>"
 };
 

@@ -105,12 +105,16 @@ ReportPage render_report_html(const fs::path& run_dir, const json& report, const
 
   h += "<section id=\"stages\"><h2>Stages</h2>\n" + stage_table_html(run_dir, report) + "</section>\n";
 
-  json chart_data = {{"plots", json::object()}, {"timeline", timeline_rows(report)}};
+  // The page's data: the plots as their files hold them (spliced in, not
+  // parsed into the page again: a sweep's error maps are half a million
+  // numbers) and the timeline.
+  std::string plot_data;
+  const json timeline = timeline_rows(report);
   h += "<section id=\"timeline\"><h2>Timeline</h2>\n";
-  if (chart_data["timeline"].empty()) {
+  if (timeline.empty()) {
     h += "<p class=\"muted\">No stage times in report.json (no stage ran, or an older flowrun wrote it).</p>";
   } else if (lib.ok()) {
-    const int height = 50 + 22 * static_cast<int>(chart_data["timeline"].size());
+    const int height = 50 + 22 * static_cast<int>(timeline.size());
     h += "<figure class=\"plot\" id=\"timeline-chart\" data-kind=\"timeline\" data-chart=\"timeline\"><canvas width=\"900\" height=\"" + std::to_string(height) +
          "\"></canvas></figure>";
   } else {
@@ -144,7 +148,7 @@ ReportPage render_report_html(const fs::path& run_dir, const json& report, const
       const auto [w, ht] = canvas_size(p.plot);
       h += "<figure class=\"plot\" id=\"" + id + "\" data-kind=\"" + escape(kind) + "\" data-chart=\"" + id + "\">" + caption +
            "<canvas width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(ht) + "\"></canvas>" + note + "</figure>\n";
-      chart_data["plots"][id] = p.plot;
+      plot_data += (plot_data.empty() ? "" : ",") + json(id).dump() + ":" + script_text(p.text);
     }
     ++page.plots;
   }
@@ -152,7 +156,8 @@ ReportPage render_report_html(const fs::path& run_dir, const json& report, const
   else h += "<p class=\"muted\">No stage of this run contributed a plot (outputs of artifact type <code>plot</code>).</p>\n";
   h += "</section>\n</main>\n";
 
-  h += "<script type=\"application/json\" id=\"flowrun-data\">" + script_json(chart_data) + "</script>\n";
+  h += "<script type=\"application/json\" id=\"flowrun-data\">{\"plots\":{" + plot_data + "},\"timeline\":" +
+       script_json(timeline) + "}</script>\n";
   if (lib.ok()) {
     h += "<script>/* Chart.js from " + escape(lib.path.string()) + " */\n" + lib.source + "\n</script>\n";
     h += std::string("<script>") + kPageScript + "</script>\n";
