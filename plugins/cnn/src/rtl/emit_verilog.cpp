@@ -636,10 +636,20 @@ class Emitter {
         os << "  wire " << mem.name << "_rd = " << rd_base << ";\n"
            << "  wire " << rng(A) << " " << mem.name << "_addr = " << wr << " ? " << waddr << " : "
            << (ci >= 0 ? rd + "_rd_addr" : lit(0, A)) << ";\n";
+        // A MAC layer reads one bank per cycle: the chip enables are one
+        // vector (a decoded bank number), computed once per cycle rather
+        // than one comparison per bank in simulation.
+        const bool one_hot = cmac && cp.rd_bank > 0;
+        const int NB = static_cast<int>(mem.banks.size());
+        if (one_hot) {
+          os << "  wire " << rng(NB) << " " << mem.name << "_ce = {" << NB << "{" << wr << "}} | ("
+             << mem.name << "_rd ? (" << lit(1, NB) << " << " << rd << "_rd_bank) : " << lit(0, NB)
+             << ");  // bank k: write, or read of bank k\n";
+        }
         for (const auto& b : mem.banks) {
           const std::string bn = mem.name + "_b" + std::to_string(b.index);
-          std::string rd_en = mem.name + "_rd";
-          if (cmac && cp.rd_bank) rd_en += " && (" + rd + "_rd_bank == " + lit(b.index, cp.rd_bank) + ")";
+          const std::string ce = one_hot ? mem.name + "_ce[" + std::to_string(b.index) + "]"
+                                         : wr + " || " + mem.name + "_rd";
           std::string wdata;
           if (mem.role == "image") {
             wdata = s_.input_shift == 0 ? "in_pixel"
@@ -650,7 +660,7 @@ class Emitter {
           }
           os << "  wire [7:0] " << bn << "_dout;\n"
              << "  " << b.macro << " u_" << bn << " (\n"
-             << "    .clk(clk), .ce(" << wr << " || (" << rd_en << ")), .we(" << wr << "),\n"
+             << "    .clk(clk), .ce(" << ce << "), .we(" << wr << "),\n"
              << "    .addr(" << mem.name << "_addr), .din(" << wdata << "), .dout(" << bn << "_dout));\n";
         }
         os << "\n";

@@ -9,8 +9,9 @@
 namespace flowrun::cnn::rtl {
 namespace {
 
+// 3: one chip-enable vector per memory read one bank at a time;
 // 2: the optional MAC multiplier netlist (input multiplier).
-const char* kVersion = "2";
+const char* kVersion = "3";
 
 StageSpec make_spec() {
   StageSpec s;

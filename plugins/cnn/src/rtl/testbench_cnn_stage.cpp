@@ -11,8 +11,9 @@
 namespace flowrun::cnn::rtl {
 namespace {
 
+// 3: reset released after a delay (no event control in the initial block);
 // 2: the lut input (expected values of an approximate-multiplier design).
-const char* kVersion = "2";
+const char* kVersion = "3";
 
 // design.json's mac_multiplier (rtl.cnn's multiplier input), or null.
 json design_multiplier(const fs::path& design_dir) {
