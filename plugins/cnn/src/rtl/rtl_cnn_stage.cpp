@@ -67,7 +67,8 @@ StageSpec make_spec() {
       param("banking", ParamType::Int, 16,
             "F, the lanes (output channels in parallel) and memory banks of every conv2d/dense layer; "
             "more lanes cut the cycles per image (measured F = 1..16 in docs/cnn-hardware.md); with F = 16 "
-            "Verilator simulates the 10,000 Fashion-MNIST test images in 2.5-3 minutes on 2 cores",
+            "Verilator simulates the 10,000 Fashion-MNIST test images in 2 shards of 64 s of CPU each "
+            "(docs/cnn-flow.md, \"RTL simulation\")",
             1, 256),
       param("layer_banking", ParamType::StringList, json::array(),
             "per-layer overrides of banking, e.g. [\"conv1=4\", \"dense1=16\"] (conv2d and dense layers; "
