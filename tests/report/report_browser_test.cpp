@@ -307,6 +307,7 @@ TEST_F(ReportInBrowser, ApproxCnnFlowReportDrawsEveryPlot) {
                         " --set ga.time_budget_s=1 --set exact.limit=20 --set eval.limit=20 --set profile.images=100"
                         " --set finetune.train_images=200 --set finetune.limit=20 --set eval_after.limit=20"
                         " --set finetune_exact.train_images=200 --set finetune_exact.limit=20"
+                        " --set finetune.epochs=1 --set finetune_exact.epochs=1"
                         " --set requantize.calibration_images=100 --set requantize.multiplier_bits=8");
   const json p = check_report_in_browser(*browser_, run_dir, "approx_cnn");
   const auto t = titles(p);
