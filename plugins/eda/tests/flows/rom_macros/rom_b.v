@@ -19,7 +19,9 @@ module rom_b (
 `endif
   always @(posedge clk) begin
     if (ce) begin
-      if (we) mem[addr] <= din;
+      /* verilator lint_off BLKSEQ */
+      if (we) mem[addr] = din;  // mem is read only here, never in the same cycle
+      /* verilator lint_on BLKSEQ */
       else dout <= mem[addr];
     end
   end
