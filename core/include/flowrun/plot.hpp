@@ -18,7 +18,8 @@
 //
 // Numbers may be null (a gap; a NaN written through this header becomes
 // null); whole numbers are written without a fraction ("-714", not
-// "-714.0"), which keeps large heatmaps small and quick to read. Plot artifacts are ordinary deterministic files like any other.
+// "-714.0"), which keeps large heatmaps small and quick to read. Plot
+// artifacts are ordinary deterministic files like any other.
 //
 //   flowrun::Plot p = flowrun::Plot::line("Training loss", "epoch", "loss");
 //   p.add_series("train", epochs, train_loss).add_series("eval", epochs, eval_loss);
@@ -128,6 +129,7 @@ class Plot {
     if (!out) throw StageError("cannot write plot " + file.string());
   }
 
+ private:
   // A JSON array of the values; whole numbers (|v| < 2^53) as integers.
   static json numbers(const std::vector<double>& values) {
     json a = json::array();
@@ -141,7 +143,6 @@ class Plot {
     return a;
   }
 
- private:
   Plot(std::string kind, std::string title) {
     doc_ = {{"flowrun_plot", kPlotFormatVersion}, {"kind", std::move(kind)}, {"title", std::move(title)}};
   }

@@ -131,11 +131,11 @@ void read_plot(const fs::path& run_dir, PlotEntry& e) {
     return;
   }
   std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
+  if (!in) {
     e.error = e.file + ": cannot read";
     return;
   }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   json plot = json::parse(text, nullptr, false);
   if (plot.is_discarded()) {
     e.error = e.file + ": not valid JSON";
