@@ -1,8 +1,10 @@
 #!/bin/sh
 # Builds the libFuzzer targets of every reader of outside data with clang-14
 # (-fsanitize=fuzzer,address,undefined) and fuzzes each for a while:
-#   scripts/fuzz.sh [-t SECONDS] [-j JOBS] [TARGET...]
-# SECONDS per target (default 60); TARGETs default to all: flow site liberty
+#   scripts/fuzz.sh [-t SECONDS] [-j JOBS] [-s SEED] [TARGET...]
+# SECONDS per target (default 60); JOBS for the build (default: every core);
+# SEED for libFuzzer's random choices (default: a new one each run; CI fixes
+# it so that its short run is repeatable). TARGETs default to all: flow site liberty
 # netlist csv idx model qmodel. The build folder is build-fuzz-clang (or
 # $FUZZ_BUILD_DIR). Seeds come from tests/fuzz/corpus/<target> and
 # tests/fuzz/regressions/<target>; what the fuzzer learns goes to
@@ -14,11 +16,13 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=60
 jobs=$(nproc)
-while getopts t:j: opt; do
+seed=0
+while getopts t:j:s: opt; do
   case $opt in
     t) seconds=$OPTARG ;;
     j) jobs=$OPTARG ;;
-    *) echo "usage: $0 [-t SECONDS] [-j JOBS] [TARGET...]" >&2; exit 2 ;;
+    s) seed=$OPTARG ;;
+    *) echo "usage: $0 [-t SECONDS] [-j JOBS] [-s SEED] [TARGET...]" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -54,11 +58,11 @@ for t in $targets; do
   findings="$build/findings/$t"
   mkdir -p "$work" "$findings"
   log="$build/findings/$t.log"
-  echo "== fuzz_$t for ${seconds}s (log: $log)"
+  echo "== fuzz_$t for ${seconds}s, seed $seed (log: $log)"
   # -timeout: one input taking > 10 s is a hang; -rss_limit_mb: the
   # readers must reject huge inputs without allocating gigabytes.
   if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" \
+      -max_len=65536 -seed="$seed" -print_final_stats=1 -artifact_prefix="$findings/" \
       "$work" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" >"$log" 2>&1; then
     result=ok
   else
